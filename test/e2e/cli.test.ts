@@ -1,0 +1,85 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../support/cli.js';
+
+const cwd = () => mkdtempSync(join(tmpdir(), 'soma-cli-'));
+
+describe('somaagent CLI', () => {
+  it('--help lists the commands', async () => {
+    const result = await runCli(['--help']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('doctor');
+    expect(result.stdout).toContain('config');
+  });
+
+  it.each([['doctor'], ['config', 'show']])(
+    '%s --help teaches with examples and offers --json',
+    async (...id) => {
+      const result = await runCli([...id, '--help']);
+      expect(result.code).toBe(0);
+      expect(result.stdout).toContain('EXAMPLES');
+      expect(result.stdout).toContain('--json');
+    },
+  );
+
+  it('config show --json reports each value with its source, secrets masked', async () => {
+    const dir = cwd();
+    writeFileSync(join(dir, 'somaagent.config.yaml'), 'kafka:\n  clientId: from-file\n');
+    const result = await runCli(['config', 'show', '--json', '--profile', 'cluster'], {
+      cwd: dir,
+      env: { SOMA_S3_SECRET_ACCESS_KEY: 'sekrit-value', SOMA_ENVIRONMENT: 'prod' },
+    });
+    expect(result.code).toBe(0);
+    const body = JSON.parse(result.stdout);
+    const row = (key: string) => body.settings.find((r: { key: string }) => r.key === key);
+    expect(row('profile')).toMatchObject({ value: 'cluster', source: 'flag', from: '--profile' });
+    expect(row('environment')).toMatchObject({ value: 'prod', source: 'env', from: 'SOMA_ENVIRONMENT' });
+    expect(row('kafka.clientId')).toMatchObject({ value: 'from-file', source: 'file' });
+    expect(row('retention.sessions')).toMatchObject({ value: '7d', source: 'default' });
+    expect(row('s3.secretAccessKey').value).toBe('********');
+    expect(result.stdout).not.toContain('sekrit-value');
+  });
+
+  it('a bad configuration value exits 2 with one clear message and no stack trace', async () => {
+    const result = await runCli(['config', 'show'], { cwd: cwd(), env: { SOMA_SERVER_PORT: 'eighty' } });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(
+      'server.port = "eighty" (from env SOMA_SERVER_PORT): expected an integer',
+    );
+    expect(result.stderr).toContain('Hint:');
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('a bad configuration value under --json is a JSON error on stdout, exit 2', async () => {
+    const result = await runCli(['doctor', '--json', '--set', 'kafka.brokers=nope'], { cwd: cwd() });
+    expect(result.code).toBe(2);
+    expect(JSON.parse(result.stdout).error).toMatchObject({ code: 'CONFIG_INVALID' });
+  });
+
+  it('an unknown flag exits 2', async () => {
+    const result = await runCli(['doctor', '--bogus']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('Nonexistent flag: --bogus');
+  });
+
+  it('doctor on the embedded profile finds PGlite and the data directory, exit 0', async () => {
+    const result = await runCli(['doctor', '--json'], { cwd: cwd() });
+    expect(result.code).toBe(0);
+    const report = JSON.parse(result.stdout);
+    expect(report.ok).toBe(true);
+    expect(report.engines.map((e: { engine: string }) => e.engine)).toEqual(['pglite', 'filesystem']);
+    expect(report.engines[0].version).toMatch(/^PGlite \(PostgreSQL \d+/);
+    expect(report.engines[0].details.pgvector).toMatch(/^\d+\.\d+/);
+  });
+
+  it('doctor on an unwritable data directory exits 2 and says what to do', async () => {
+    const dir = cwd();
+    writeFileSync(join(dir, 'file'), '');
+    const result = await runCli(['doctor', '--data-dir', join(dir, 'file', 'sub')], { cwd: dir });
+    expect(result.code).toBe(2);
+    expect(result.stdout).toContain('filesystem');
+    expect(result.stdout).toContain('UNREACHABLE');
+  });
+});
