@@ -73,40 +73,56 @@ export function describeWithService(
   title: string,
   body: (address: () => string) => void,
 ): void {
-  const { envVar, container } = SERVICES[service];
-  const fromEnv = testEnv(envVar);
-  if (fromEnv) {
-    describe(`${title} [${service}: ${fromEnv}]`, () => body(() => fromEnv));
-    return;
-  }
-  if (dockerReachable()) {
-    describe(`${title} [${service}: container ${container.image}]`, () => {
-      let address = '';
-      let stop: (() => Promise<unknown>) | undefined;
-      beforeAll(async () => {
-        const { GenericContainer } = await import('testcontainers');
-        let builder = new GenericContainer(container.image).withExposedPorts(container.port);
-        if (container.env) builder = builder.withEnvironment(container.env);
-        const started = await builder.start();
-        address = container.toUrl(started.getHost(), started.getMappedPort(container.port));
-        stop = () => started.stop();
-      });
-      afterAll(async () => {
-        await stop?.();
-      });
-      body(() => address);
+  describeWithServices([service], title, (addresses) => body(addresses[service] as () => string));
+}
+
+/** Like {@link describeWithService}, for a suite that needs several engines at once. */
+export function describeWithServices(
+  services: readonly ServiceName[],
+  title: string,
+  body: (addresses: Partial<Record<ServiceName, () => string>>) => void,
+): void {
+  const missing = services.filter((service) => !testEnv(SERVICES[service].envVar));
+  const label = services.map((service) => `${service}: ${testEnv(SERVICES[service].envVar) ?? 'container'}`).join(', ');
+  if (missing.length === 0 || dockerReachable()) {
+    describe(`${title} [${label}]`, () => {
+      const addresses: Partial<Record<ServiceName, () => string>> = {};
+      const started: Partial<Record<ServiceName, string>> = {};
+      const stops: Array<() => Promise<unknown>> = [];
+      for (const service of services) {
+        const fromEnv = testEnv(SERVICES[service].envVar);
+        addresses[service] = () => fromEnv ?? (started[service] as string);
+      }
+      if (missing.length > 0) {
+        beforeAll(async () => {
+          const { GenericContainer } = await import('testcontainers');
+          for (const service of missing) {
+            const recipe = SERVICES[service].container;
+            let builder = new GenericContainer(recipe.image).withExposedPorts(recipe.port);
+            if (recipe.env) builder = builder.withEnvironment(recipe.env);
+            const container = await builder.start();
+            started[service] = recipe.toUrl(container.getHost(), container.getMappedPort(recipe.port));
+            stops.push(() => container.stop());
+          }
+        });
+        afterAll(async () => {
+          for (const stop of stops) await stop();
+        });
+      }
+      body(addresses);
     });
     return;
   }
-  const line = `skipped: ${title}: set ${envVar} (bash scripts/services.sh up && eval "$(bash scripts/services.sh env)")`;
-  if (inCi && service !== 'qdrant') {
+  const variables = missing.map((service) => SERVICES[service].envVar).join(', ');
+  const line = `skipped: ${title}: set ${variables} (bash scripts/services.sh up && eval "$(bash scripts/services.sh env)")`;
+  if (inCi && missing.some((service) => service !== 'qdrant')) {
     describe(title, () => {
-      it(`needs ${envVar} in CI`, () => {
+      it(`needs ${variables} in CI`, () => {
         throw new Error(`${line}: CI=true requires every integration suite to run`);
       });
     });
     return;
   }
   console.log(line);
-  describe.skip(title, () => body(() => ''));
+  describe.skip(title, () => body({}));
 }

@@ -35,7 +35,7 @@ export interface ResolvedConfig {
 
 const FILE_NAMES = ['somaagent.config.yaml', 'somaagent.config.yml', 'somaagent.config.json'];
 /** Variables read by the project's scripts and tests rather than by the configuration. */
-const NON_CONFIG_ENV = /^SOMA_(TEST_|SERVICES_|CONFIG$|KAFKA_PORT$|S3_PORT$|KAFKA_CLASSPATH$|KAFKA_VERSION$)/;
+const NON_CONFIG_ENV = /^SOMA_(TEST_|SERVICES_|CONFIG$|KAFKA_CLASSPATH$)/;
 
 /** Keys with a flag of their own on every command; the rest are set with `--set key=value`. */
 const DEDICATED_FLAGS: Record<string, string> = { profile: '--profile', dataDir: '--data-dir' };

@@ -3,7 +3,9 @@ import { connect } from 'node:net';
 /** What a Kafka broker says of itself in an ApiVersions (v3) response. */
 export interface BrokerApiVersions {
   readonly apiCount: number;
-  /** Finalized feature levels, e.g. `metadata.version` → 27. */
+  /** Highest level of each feature the broker's software supports, e.g. `metadata.version` → 33. */
+  readonly supportedFeatures: Readonly<Record<string, number>>;
+  /** Finalized feature levels the cluster runs at, e.g. `metadata.version` → 33. */
   readonly finalizedFeatures: Readonly<Record<string, number>>;
 }
 
@@ -128,22 +130,28 @@ function decodeResponse(frame: Buffer): BrokerApiVersions {
     reader.skipTaggedFields();
   }
   reader.int32(); // throttle time
+  const supportedFeatures: Record<string, number> = {};
   const finalizedFeatures: Record<string, number> = {};
   const tagCount = reader.uvarint();
   for (let i = 0; i < tagCount; i++) {
     const tag = reader.uvarint();
     const size = reader.uvarint();
     const end = reader.offset + size;
-    if (tag === 2) {
+    if (tag === 0 || tag === 2) {
       const features = reader.uvarint() - 1;
       for (let f = 0; f < features; f++) {
         const name = reader.compactString();
-        finalizedFeatures[name] = reader.int16(); // max version level
-        reader.int16();
+        if (tag === 0) {
+          reader.int16(); // min version
+          supportedFeatures[name] = reader.int16();
+        } else {
+          finalizedFeatures[name] = reader.int16(); // max version level
+          reader.int16();
+        }
         reader.skipTaggedFields();
       }
     }
     reader.offset = end;
   }
-  return { apiCount, finalizedFeatures };
+  return { apiCount, supportedFeatures, finalizedFeatures };
 }

@@ -1,7 +1,7 @@
 import { Kafka, logLevel } from 'kafkajs';
 import { UnavailableError } from '../errors.js';
 import { fetchApiVersions } from './kafka-api-versions.js';
-import { kafkaReleaseOf } from './kafka-metadata-versions.js';
+import { kafkaReleaseOf, metadataVersionName } from './kafka-metadata-versions.js';
 import { type ProbeResult, timed, withTimeout } from './probe.js';
 
 /** Connection settings of a Kafka client. */
@@ -58,12 +58,13 @@ export async function probeKafka(connection: KafkaConnection): Promise<ProbeResu
           `Kafka at ${broker}`,
           admin.describeCluster(),
         );
-        const level = apiVersions.finalizedFeatures['metadata.version'];
-        const release = level === undefined ? undefined : kafkaReleaseOf(level);
+        const supported = apiVersions.supportedFeatures['metadata.version'];
+        const finalized = apiVersions.finalizedFeatures['metadata.version'];
+        const release = supported === undefined ? undefined : kafkaReleaseOf(supported);
         const version =
-          level === undefined
+          supported === undefined
             ? `Kafka (${apiVersions.apiCount} APIs; no metadata.version: ZooKeeper mode or older than 3.3)`
-            : `Kafka ${release ?? 'newer than this build knows'} (KRaft, metadata.version ${level})`;
+            : `Kafka ${release ?? `newer than 4.4 (metadata.version level ${supported})`}`;
         return {
           version,
           latencyMs,
@@ -71,6 +72,8 @@ export async function probeKafka(connection: KafkaConnection): Promise<ProbeResu
             clusterId: cluster.clusterId,
             brokers: cluster.brokers.length,
             controller: cluster.controller,
+            kraft: supported !== undefined,
+            metadataVersion: finalized === undefined ? null : (metadataVersionName(finalized) ?? finalized),
           },
         };
       } finally {
