@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli.js';
+import { expectMatchesSchema } from '../support/json-schema.js';
 
 const cwd = () => mkdtempSync(join(tmpdir(), 'soma-cli-'));
 
@@ -33,6 +34,7 @@ describe('somaagent CLI', () => {
     });
     expect(result.code).toBe(0);
     const body = JSON.parse(result.stdout);
+    expectMatchesSchema('config-show', body);
     const row = (key: string) => body.settings.find((r: { key: string }) => r.key === key);
     expect(row('profile')).toMatchObject({ value: 'cluster', source: 'flag', from: '--profile' });
     expect(row('environment')).toMatchObject({ value: 'prod', source: 'env', from: 'SOMA_ENVIRONMENT' });
@@ -56,6 +58,7 @@ describe('somaagent CLI', () => {
     const result = await runCli(['doctor', '--json', '--set', 'kafka.brokers=nope'], { cwd: cwd() });
     expect(result.code).toBe(2);
     expect(JSON.parse(result.stdout).error).toMatchObject({ code: 'CONFIG_INVALID' });
+    expectMatchesSchema('error', JSON.parse(result.stdout));
   });
 
   it('an unknown flag exits 2', async () => {
@@ -68,6 +71,7 @@ describe('somaagent CLI', () => {
     const result = await runCli(['doctor', '--json'], { cwd: cwd() });
     expect(result.code).toBe(0);
     const report = JSON.parse(result.stdout);
+    expectMatchesSchema('doctor', report);
     expect(report.ok).toBe(true);
     expect(report.engines.map((e: { engine: string }) => e.engine)).toEqual(['pglite', 'filesystem']);
     expect(report.engines[0].version).toMatch(/^PGlite \(PostgreSQL \d+/);

@@ -13,14 +13,25 @@ describe('packed package', () => {
   const project = mkdtempSync(join(tmpdir(), 'soma-pack-'));
 
   beforeAll(async () => {
-    const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', project, '--ignore-scripts'], {
-      cwd: ROOT,
-    });
+    const { stdout } = await run(
+      'npm',
+      ['pack', '--json', '--pack-destination', project, '--ignore-scripts'],
+      {
+        cwd: ROOT,
+      },
+    );
     const tarball = join(project, JSON.parse(stdout)[0].filename);
-    writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
-    await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', tarball], {
-      cwd: project,
-    });
+    writeFileSync(
+      join(project, 'package.json'),
+      JSON.stringify({ name: 'consumer', private: true, type: 'module' }),
+    );
+    await run(
+      'npm',
+      ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', tarball],
+      {
+        cwd: project,
+      },
+    );
   }, 300_000);
 
   it('imports the SDK by its package name, with types', async () => {
@@ -31,7 +42,11 @@ describe('packed package', () => {
        console.log(JSON.stringify({ version: VERSION, profile: config.profile, error: new SomaError('X', 'y') instanceof Error }));`,
     );
     const { stdout } = await run(process.execPath, ['check.mjs'], { cwd: project });
-    expect(JSON.parse(stdout)).toEqual({ version: expect.stringMatching(/^\d+\.\d+\.\d+/), profile: 'embedded', error: true });
+    expect(JSON.parse(stdout)).toEqual({
+      version: expect.stringMatching(/^\d+\.\d+\.\d+/),
+      profile: 'embedded',
+      error: true,
+    });
     // The exports map carries types: a strict TypeScript consumer type-checks against them.
     writeFileSync(
       join(project, 'check.ts'),
@@ -63,9 +78,13 @@ describe('packed package', () => {
   it('runs its bin', async () => {
     const { stdout } = await run(join(project, 'node_modules/.bin/somaagent'), ['--help'], { cwd: project });
     expect(stdout).toContain('doctor');
-    const { stdout: show } = await run(join(project, 'node_modules/.bin/somaagent'), ['config', 'show', '--json'], {
-      cwd: project,
-    });
+    const { stdout: show } = await run(
+      join(project, 'node_modules/.bin/somaagent'),
+      ['config', 'show', '--json'],
+      {
+        cwd: project,
+      },
+    );
     expect(JSON.parse(show).settings.length).toBeGreaterThan(10);
   });
 });

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { runCli } from '../support/cli.js';
+import { expectMatchesSchema } from '../support/json-schema.js';
 import { describeWithServices, testEnv } from '../support/services.js';
 
 describeWithServices(['redis', 'postgres', 'kafka', 's3'], 'doctor against the real engines', (address) => {
@@ -22,11 +23,21 @@ describeWithServices(['redis', 'postgres', 'kafka', 's3'], 'doctor against the r
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     const report = JSON.parse(result.stdout);
+    expectMatchesSchema('doctor', report);
     const byEngine = Object.fromEntries(report.engines.map((e: { engine: string }) => [e.engine, e]));
     expect(Object.keys(byEngine).sort()).toEqual(['kafka', 'postgres', 'redis', 's3']);
-    expect(byEngine.redis).toMatchObject({ reachable: true, version: expect.stringMatching(/^Redis \d+\.\d+/) });
-    expect(byEngine.postgres).toMatchObject({ reachable: true, version: expect.stringMatching(/^PostgreSQL \d+/) });
-    expect(byEngine.kafka).toMatchObject({ reachable: true, version: expect.stringMatching(/^Kafka \d+\.\d+/) });
+    expect(byEngine.redis).toMatchObject({
+      reachable: true,
+      version: expect.stringMatching(/^Redis \d+\.\d+/),
+    });
+    expect(byEngine.postgres).toMatchObject({
+      reachable: true,
+      version: expect.stringMatching(/^PostgreSQL \d+/),
+    });
+    expect(byEngine.kafka).toMatchObject({
+      reachable: true,
+      version: expect.stringMatching(/^Kafka \d+\.\d+/),
+    });
     expect(byEngine.kafka.details.kraft).toBe(true);
     expect(byEngine.s3.reachable).toBe(true);
     for (const engine of report.engines) expect(engine.latencyMs).toBeGreaterThan(0);
@@ -48,8 +59,12 @@ describeWithServices(['redis', 'postgres', 'kafka', 's3'], 'doctor against the r
     const started = Date.now();
     const result = await runCli(['doctor'], { env: { ...env(), ...override }, cwd: cwd() });
     expect(result.code).toBe(2);
-    expect(result.stdout).toMatch(new RegExp(`${engine}\\s+│ ${addressText.replace(/[./]/g, '\\$&')}\\s+│ UNREACHABLE`));
-    expect(result.stdout).toMatch(new RegExp(`${engine}: .*${addressText.replace(/[./]/g, '\\$&')}.*unreachable`, 'i'));
+    expect(result.stdout).toMatch(
+      new RegExp(`${engine}\\s+│ ${addressText.replace(/[./]/g, '\\$&')}\\s+│ UNREACHABLE`),
+    );
+    expect(result.stdout).toMatch(
+      new RegExp(`${engine}: .*${addressText.replace(/[./]/g, '\\$&')}.*unreachable`, 'i'),
+    );
     expect(result.stdout).toContain('→ ');
     expect(result.stderr).not.toMatch(/\n\s+at /);
     // Bounded by timeouts.connect, not a hang (generous bound for a shared machine).

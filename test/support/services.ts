@@ -83,7 +83,9 @@ export function describeWithServices(
   body: (addresses: Partial<Record<ServiceName, () => string>>) => void,
 ): void {
   const missing = services.filter((service) => !testEnv(SERVICES[service].envVar));
-  const label = services.map((service) => `${service}: ${testEnv(SERVICES[service].envVar) ?? 'container'}`).join(', ');
+  const label = services
+    .map((service) => `${service}: ${testEnv(SERVICES[service].envVar) ?? 'container'}`)
+    .join(', ');
   if (missing.length === 0 || dockerReachable()) {
     describe(`${title} [${label}]`, () => {
       const addresses: Partial<Record<ServiceName, () => string>> = {};

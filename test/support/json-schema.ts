@@ -1,0 +1,14 @@
+import { readFileSync } from 'node:fs';
+import { Ajv } from 'ajv';
+import { expect } from 'vitest';
+import { ROOT } from './cli.js';
+
+const ajv = new Ajv({ allErrors: true, strict: false });
+
+/** Asserts that a command's `--json` output matches its committed schema in schemas/json/. */
+export function expectMatchesSchema(name: string, value: unknown): void {
+  const schema = JSON.parse(readFileSync(`${ROOT}schemas/json/${name}.schema.json`, 'utf8'));
+  const validate = ajv.compile(schema);
+  const ok = validate(value);
+  expect(ok ? [] : validate.errors).toEqual([]);
+}
