@@ -1,0 +1,44 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { DataDirLockedError, dataDirOwner, lockDataDir } from '../../src/sdk/engines/data-dir-lock.js';
+
+const dir = () => mkdtempSync(join(tmpdir(), 'soma-lock-'));
+
+describe('data directory lock', () => {
+  it('is exclusive, names its owner, and is free again after release', () => {
+    const dataDir = dir();
+    const lock = lockDataDir(dataDir, 'serve', 'postgres://127.0.0.1:5999');
+    expect(dataDirOwner(dataDir)).toMatchObject({ pid: process.pid, purpose: 'serve' });
+    const error = (() => {
+      try {
+        lockDataDir(dataDir, 'db migrate');
+      } catch (e) {
+        return e as DataDirLockedError;
+      }
+    })();
+    expect(error).toBeInstanceOf(DataDirLockedError);
+    expect(error?.message).toContain(`process ${process.pid} (serve`);
+    expect(error?.hint).toContain('postgres://127.0.0.1:5999');
+    lock.release();
+    expect(existsSync(lock.path)).toBe(false);
+    lockDataDir(dataDir, 'again').release();
+  });
+
+  it('takes over a lock left by a process that is gone', async () => {
+    const dataDir = dir();
+    const child = spawn(process.execPath, ['-e', '']);
+    const pid = child.pid as number;
+    await new Promise((resolve) => child.on('exit', resolve));
+    writeFileSync(
+      join(dataDir, 'somaagent.lock'),
+      JSON.stringify({ pid, host: hostname(), since: new Date().toISOString(), purpose: 'serve' }),
+    );
+    expect(dataDirOwner(dataDir)).toBeUndefined();
+    const lock = lockDataDir(dataDir, 'doctor');
+    expect(dataDirOwner(dataDir)?.pid).toBe(process.pid);
+    lock.release();
+  });
+});
