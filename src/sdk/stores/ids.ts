@@ -4,6 +4,7 @@ import { InvalidInputError } from '../errors.js';
 export const MAX_ID_BYTES = 256;
 
 // C0 and C1 control characters, DEL, and the Unicode line/paragraph separators.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the purpose
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 
 /**
@@ -19,7 +20,9 @@ export function checkId(kind: string, id: unknown): string {
     });
   }
   if (id.trim() === '') {
-    throw new InvalidInputError(`${kind} id is empty or whitespace`, { hint: `Pass a non-empty ${kind} id.` });
+    throw new InvalidInputError(`${kind} id is empty or whitespace`, {
+      hint: `Pass a non-empty ${kind} id.`,
+    });
   }
   if (Buffer.byteLength(id, 'utf8') > MAX_ID_BYTES) {
     throw new InvalidInputError(`${kind} id is longer than ${MAX_ID_BYTES} bytes`, {
@@ -50,6 +53,9 @@ export function escapeRedisGlob(text: string): string {
  * `..` can never climb out of a directory.
  */
 export function encodeSegment(id: string): string {
-  const encoded = encodeURIComponent(id).replace(/[!'()*~]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  const encoded = encodeURIComponent(id).replace(
+    /[!'()*~]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
   return encoded === '.' || encoded === '..' ? encoded.replace(/\./g, '%2E') : encoded;
 }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SomaError } from '../../errors.js';
 import type { SqlClient } from './sql-client.js';
@@ -35,10 +36,11 @@ export function loadMigrations(params: MigrationParams, dir = MIGRATIONS_DIR): M
     .map((file) => FILE.exec(file))
     .filter((match): match is RegExpExecArray => match !== null)
     .map((match) => {
-      const raw = readFileSync(`${dir}${match[0]}`, 'utf8');
+      const raw = readFileSync(join(dir, match[0]), 'utf8');
       const sql = raw.replace(/\{\{(\w+)\}\}/g, (_, key: string) => {
         const value = (params as unknown as Record<string, unknown>)[key];
-        if (value === undefined) throw new SomaError('MIGRATION_INVALID', `${match[0]}: unknown placeholder {{${key}}}`);
+        if (value === undefined)
+          throw new SomaError('MIGRATION_INVALID', `${match[0]}: unknown placeholder {{${key}}}`);
         return String(value);
       });
       return {
@@ -48,7 +50,18 @@ export function loadMigrations(params: MigrationParams, dir = MIGRATIONS_DIR): M
         checksum: createHash('sha256').update(sql).digest('hex'),
       };
     })
-    .sort((a, b) => a.version - b.version);
+    .sort((a, b) => a.version - b.version)
+    .map((migration, i, all) => {
+      // Two files with one version (e.g. from parallel branches) would apply one and fail on the other.
+      if (i > 0 && all[i - 1]?.version === migration.version) {
+        throw new SomaError(
+          'MIGRATION_INVALID',
+          `two migrations share version ${migration.version}: ${all[i - 1]?.name} and ${migration.name}`,
+          { hint: 'Renumber one of them: every migration needs its own version.' },
+        );
+      }
+      return migration;
+    });
 }
 
 /**
@@ -56,7 +69,11 @@ export function loadMigrations(params: MigrationParams, dir = MIGRATIONS_DIR): M
  * was. Concurrent migrators on a Postgres server wait for each other (advisory lock). An applied migration
  * whose file changed since is an error: shipped migrations are never edited.
  */
-export async function migrate(client: SqlClient, params: MigrationParams, dir?: string): Promise<MigrationReport> {
+export async function migrate(
+  client: SqlClient,
+  params: MigrationParams,
+  dir?: string,
+): Promise<MigrationReport> {
   const migrations = loadMigrations(params, dir);
   return client.transaction(async (tx) => {
     if (tx.driver === 'pg') await tx.query('SELECT pg_advisory_xact_lock($1)', [LOCK_KEY]);
@@ -67,9 +84,11 @@ export async function migrate(client: SqlClient, params: MigrationParams, dir?: 
       applied_at timestamptz NOT NULL DEFAULT now()
     )`);
     const done = new Map(
-      (await tx.query<{ version: number; checksum: string }>('SELECT version, checksum FROM soma_schema_migrations')).rows.map(
-        (row) => [row.version, row.checksum],
-      ),
+      (
+        await tx.query<{ version: number; checksum: string }>(
+          'SELECT version, checksum FROM soma_schema_migrations',
+        )
+      ).rows.map((row) => [row.version, row.checksum]),
     );
     const applied: Array<{ version: number; name: string }> = [];
     for (const migration of migrations) {
@@ -79,7 +98,9 @@ export async function migrate(client: SqlClient, params: MigrationParams, dir?: 
           throw new SomaError(
             'MIGRATION_CHANGED',
             `migration ${migration.version} (${migration.name}) differs from the one applied to ${client.address}`,
-            { hint: 'Shipped migrations must not change; add a new migration instead. (vector.dimensions changed?)' },
+            {
+              hint: 'Shipped migrations must not change; add a new migration instead. (vector.dimensions changed?)',
+            },
           );
         }
         continue;
@@ -100,6 +121,8 @@ export async function migrate(client: SqlClient, params: MigrationParams, dir?: 
       ]);
       applied.push({ version: migration.version, name: migration.name });
     }
-    return { applied, current: migrations.at(-1)?.version ?? 0 };
+    // The highest version in the database, which may be newer than the files shipped here.
+    const current = Math.max(0, ...done.keys(), ...applied.map((m) => m.version));
+    return { applied, current };
   });
 }

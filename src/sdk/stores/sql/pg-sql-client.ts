@@ -1,6 +1,11 @@
 import type pg from 'pg';
+import {
+  createPostgresPool,
+  type PostgresConnection,
+  postgresAddress,
+  postgresUnavailable,
+} from '../../engines/postgres.js';
 import { TimeoutError } from '../../errors.js';
-import { createPostgresPool, type PostgresConnection, postgresAddress, postgresUnavailable } from '../../engines/postgres.js';
 import type { SqlClient, SqlResult } from './sql-client.js';
 
 /** Options of {@link pgSqlClient}. */
@@ -11,7 +16,14 @@ export interface PgSqlOptions extends PostgresConnection {
   readonly maxConnections?: number;
 }
 
-const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EPIPE']);
+const CONNECTION_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENOTFOUND',
+  'EPIPE',
+]);
 
 /** Translates driver errors: connection loss → UnavailableError, query timeout → TimeoutError. */
 function translate(url: string, error: unknown): unknown {
@@ -20,7 +32,14 @@ function translate(url: string, error: unknown): unknown {
     return new TimeoutError(`Postgres at ${postgresAddress(url)}: query timed out`, { cause: error });
   }
   if (
-    (e.code && (CONNECTION_CODES.has(e.code) || e.code.startsWith('08') || e.code === '57P01' || e.code === '57P03')) ||
+    // 3D000 (no such database) and 28xxx (authentication) mean this URL cannot serve: as unreachable as down.
+    (e.code &&
+      (CONNECTION_CODES.has(e.code) ||
+        e.code.startsWith('08') ||
+        e.code.startsWith('28') ||
+        e.code === '3D000' ||
+        e.code === '57P01' ||
+        e.code === '57P03')) ||
     /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/.test(
       e.message ?? '',
     )
@@ -34,6 +53,14 @@ function quoteIdent(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
 }
 
+/** Connections that already ran their setup statement (search_path). */
+const prepared = new WeakSet<pg.PoolClient>();
+
+/** A statement the server rejected leaves the connection usable; anything else (timeout, I/O) may not. */
+function connectionIntact(error: unknown): boolean {
+  return typeof (error as { severity?: unknown }).severity === 'string';
+}
+
 class PgSqlClient implements SqlClient {
   readonly driver = 'pg' as const;
   readonly address: string;
@@ -41,28 +68,59 @@ class PgSqlClient implements SqlClient {
     private readonly runner: pg.Pool | pg.PoolClient,
     private readonly url: string,
     private readonly pool: pg.Pool | undefined,
+    /** Runs once on every new pooled connection before its first statement (e.g. `SET search_path`). */
+    private readonly setup: string | undefined = undefined,
   ) {
     this.address = postgresAddress(url);
   }
 
-  async query<Row>(text: string, params: readonly unknown[] = []): Promise<SqlResult<Row>> {
+  /** A pooled connection, set up before first use (not on the pool's 'connect' event, which races the first query). */
+  private async connect(pool: pg.Pool): Promise<pg.PoolClient> {
+    const client = await pool.connect();
+    if (this.setup && !prepared.has(client)) {
+      try {
+        await client.query(this.setup);
+      } catch (error) {
+        client.release(true);
+        throw error;
+      }
+      prepared.add(client);
+    }
+    return client;
+  }
+
+  private async run<R>(work: (runner: pg.Pool | pg.PoolClient) => Promise<R>): Promise<R> {
     try {
-      const result = await this.runner.query(text, params as unknown[]);
-      return { rows: result.rows as Row[], rowCount: result.rowCount ?? result.rows.length };
+      if (!this.pool || !this.setup) return await work(this.runner);
+      const client = await this.connect(this.pool);
+      try {
+        const result = await work(client);
+        client.release();
+        return result;
+      } catch (error) {
+        client.release(!connectionIntact(error));
+        throw error;
+      }
     } catch (error) {
       throw translate(this.url, error);
     }
   }
 
+  async query<Row>(text: string, params: readonly unknown[] = []): Promise<SqlResult<Row>> {
+    const result = await this.run((runner) => runner.query(text, params as unknown[]));
+    return { rows: result.rows as Row[], rowCount: result.rowCount ?? result.rows.length };
+  }
+
   async exec(text: string): Promise<void> {
-    await this.query(text);
+    // No parameters: the simple query protocol, which runs several statements (and returns one result each).
+    await this.run((runner) => runner.query(text));
   }
 
   async transaction<T>(work: (tx: SqlClient) => Promise<T>): Promise<T> {
     if (!this.pool) return work(this); // already inside a transaction: join it
     let client: pg.PoolClient;
     try {
-      client = await this.pool.connect();
+      client = await this.connect(this.pool);
     } catch (error) {
       throw translate(this.url, error);
     }
@@ -93,11 +151,17 @@ export async function pgSqlClient(options: PgSqlOptions): Promise<SqlClient> {
   const pool = createPostgresPool(options, options.maxConnections ?? 10);
   if (options.schema) {
     const schema = quoteIdent(options.schema);
-    pool.on('connect', (client) => {
-      client.query(`SET search_path TO ${schema}, public`).catch(() => {});
-    });
-    const client = new PgSqlClient(pool, options.url, pool);
-    await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+    const client = new PgSqlClient(pool, options.url, pool, `SET search_path TO ${schema}, public`);
+    try {
+      await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+    } catch (error) {
+      // Two clients creating one schema at once race on the catalog: the loser sees a duplicate, which is fine.
+      const code = (error as { code?: string }).code;
+      if (code !== '23505' && code !== '42P06') {
+        await pool.end().catch(() => {});
+        throw error;
+      }
+    }
     return client;
   }
   return new PgSqlClient(pool, options.url, pool);

@@ -1,6 +1,18 @@
 import type { PGlite, Transaction } from '@electric-sql/pglite';
 import { openPglite } from '../../engines/pglite.js';
+import { UnavailableError } from '../../errors.js';
 import type { SqlClient, SqlResult } from './sql-client.js';
+
+/** A closed instance is like a stopped server: a typed, retriable error naming it, never a bare Error. */
+function translate(address: string, error: unknown): unknown {
+  if (error instanceof Error && /PGlite is closed/.test(error.message)) {
+    return new UnavailableError('pglite', address, `${address} is closed`, {
+      cause: error,
+      hint: 'Open the embedded database again (the process that owned it closed it).',
+    });
+  }
+  return error;
+}
 
 type PgliteLike = Pick<PGlite, 'query' | 'exec'> | Transaction;
 
@@ -13,17 +25,29 @@ class PgliteSqlClient implements SqlClient {
   ) {}
 
   async query<Row>(text: string, params: readonly unknown[] = []): Promise<SqlResult<Row>> {
-    const result = await this.db.query<Row>(text, params as unknown[]);
-    return { rows: result.rows, rowCount: result.affectedRows ?? result.rows.length };
+    try {
+      const result = await this.db.query<Row>(text, params as unknown[]);
+      return { rows: result.rows, rowCount: result.affectedRows ?? result.rows.length };
+    } catch (error) {
+      throw translate(this.address, error);
+    }
   }
 
   async exec(text: string): Promise<void> {
-    await this.db.exec(text);
+    try {
+      await this.db.exec(text);
+    } catch (error) {
+      throw translate(this.address, error);
+    }
   }
 
   async transaction<T>(work: (tx: SqlClient) => Promise<T>): Promise<T> {
     if (!this.owner) return work(this); // already inside a transaction: join it
-    return this.owner.transaction((tx) => work(new PgliteSqlClient(tx, this.address, undefined)));
+    try {
+      return await this.owner.transaction((tx) => work(new PgliteSqlClient(tx, this.address, undefined)));
+    } catch (error) {
+      throw translate(this.address, error);
+    }
   }
 
   async close(): Promise<void> {
