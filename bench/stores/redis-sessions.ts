@@ -1,0 +1,238 @@
+/**
+ * Session set/get throughput of the Redis SessionStore (batches through setMany/getMany, several batches in
+ * flight) against `redis-benchmark -t set,get -P 16` on the same server, with the same value size, in the
+ * same run (redis-benchmark before and after the adapter; their mean is the peer). Goal: ≥ 0.5× its rate.
+ *
+ *   npx tsx bench/stores/redis-sessions.ts [--url redis://127.0.0.1:6379] [-n 100000] [--batch 100]
+ *     [--inflight 8] [--size 200]
+ */
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { renderTable } from '../../src/cli/render.js';
+import { connectRedis, redisAddress } from '../../src/sdk/engines/redis.js';
+import { RedisSessionStore } from '../../src/sdk/stores/sessions/redis-session-store.js';
+import type { SessionWrite } from '../../src/sdk/stores/sessions/session-store.js';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const arg = (name: string, fallback: string) => {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? (process.argv[i + 1] as string) : fallback;
+};
+const url = arg('--url', 'redis://127.0.0.1:6379');
+const total = Number(arg('-n', '100000'));
+const batch = Number(arg('--batch', '100'));
+const inflight = Number(arg('--inflight', '8'));
+const size = Number(arg('--size', '200'));
+const GOAL = 0.5;
+
+const { hostname, port } = new URL(url);
+const keyPrefix = `bench_${randomBytes(6).toString('hex')}`;
+// The state serialises to exactly `size` bytes, the value size given to redis-benchmark.
+const state = { t: 'x'.repeat(size - JSON.stringify({ t: '' }).length) };
+
+/** Runs redis-benchmark and returns its SET and GET requests per second. */
+async function redisBenchmark(): Promise<{ set: number; get: number }> {
+  const { stdout } = await promisify(execFile)(
+    'redis-benchmark',
+    [
+      '-h',
+      hostname,
+      '-p',
+      port || '6379',
+      '-t',
+      'set,get',
+      '-n',
+      String(total),
+      '-P',
+      '16',
+      '-q',
+      '-d',
+      String(size),
+    ],
+    { timeout: 120_000 },
+  );
+  // -q still redraws a progress line with \r; the final figure is the last "requests per second" per test.
+  const rate = (test: string) => {
+    const matches = [...stdout.matchAll(new RegExp(`${test}: ([\\d.]+) requests per second`, 'g'))];
+    const value = Number(matches.at(-1)?.[1]);
+    if (!Number.isFinite(value))
+      throw new Error(`cannot parse redis-benchmark output for ${test}: ${stdout}`);
+    return value;
+  };
+  return { set: rate('SET'), get: rate('GET') };
+}
+
+type CommandStats = Map<string, { calls: number; usec: number }>;
+
+/** Per-command calls and server-side µs so far (INFO commandstats; never reset, other clients share it). */
+async function commandStats(): Promise<CommandStats> {
+  const stats: CommandStats = new Map();
+  for (const m of (await admin.info('commandstats')).matchAll(/cmdstat_(\w+):calls=(\d+),usec=(\d+)/g)) {
+    stats.set(m[1] as string, { calls: Number(m[2]), usec: Number(m[3]) });
+  }
+  return stats;
+}
+
+/** Server-side µs per call of `command` between two snapshots. */
+function usecPerCall(before: CommandStats, after: CommandStats, command: string): number {
+  const a = after.get(command);
+  const b = before.get(command) ?? { calls: 0, usec: 0 };
+  return a && a.calls > b.calls ? (a.usec - b.usec) / (a.calls - b.calls) : Number.NaN;
+}
+
+/** Runs `work(i)` for every batch start index, `inflight` at a time; returns operations per second. */
+async function throughput(work: (start: number) => Promise<void>): Promise<number> {
+  const starts = Array.from({ length: Math.ceil(total / batch) }, (_, i) => i * batch);
+  const started = process.hrtime.bigint();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: inflight }, async () => {
+      while (next < starts.length) await work(starts[next++] as number);
+    }),
+  );
+  return total / (Number(process.hrtime.bigint() - started) / 1e9);
+}
+
+const writesFrom = (start: number): SessionWrite[] =>
+  Array.from({ length: Math.min(batch, total - start) }, (_, j) => ({
+    tenant: 'bench',
+    subject: `u${(start + j) % 1000}`,
+    sessionId: `s${start + j}`,
+    state,
+    ttlMs: 600_000,
+  }));
+const idsFrom = (start: number) =>
+  Array.from({ length: Math.min(batch, total - start) }, (_, j) => `s${start + j}`);
+
+const admin = await connectRedis({ url, connectTimeoutMs: 2000, requestTimeoutMs: 30_000 });
+const benchKeyExisted = (await admin.exists('key:__rand_int__')) === 1;
+const store = await RedisSessionStore.connect({
+  url,
+  keyPrefix,
+  defaultTtlMs: 600_000,
+  requestTimeoutMs: 30_000,
+});
+try {
+  const stats0 = await commandStats();
+  const before = await redisBenchmark();
+  const stats1 = await commandStats();
+
+  // Warm-up: loads the scripts and JIT-compiles the paths.
+  await store.setMany(writesFrom(0));
+  await store.getMany('bench', idsFrom(0));
+
+  const stats2 = await commandStats();
+  const batchedSet = await throughput(async (start) => {
+    await store.setMany(writesFrom(start));
+  });
+  const stats3 = await commandStats();
+  let found = 0;
+  const batchedGet = await throughput(async (start) => {
+    for (const session of await store.getMany('bench', idsFrom(start))) if (session) found++;
+  });
+  const stats4 = await commandStats();
+  if (found !== total) throw new Error(`getMany found ${found} of ${total} sessions`);
+  // Server-side cost per session: one script call or one MGET covers a whole batch.
+  const server = {
+    benchmarkSet: usecPerCall(stats0, stats1, 'set'),
+    benchmarkGet: usecPerCall(stats0, stats1, 'get'),
+    sessionSet: usecPerCall(stats2, stats3, 'evalsha') / batch,
+    sessionGet: usecPerCall(stats3, stats4, 'mget') / batch,
+  };
+  // The same client library without the adapter: SET PX and MGET of the same values, pipelined alike.
+  const value = JSON.stringify(state);
+  const rawSet = await throughput(async (start) => {
+    const pipeline = admin.pipeline();
+    for (const id of idsFrom(start)) pipeline.set(`${keyPrefix}:raw:${id}`, value, 'PX', 600_000);
+    await pipeline.exec();
+  });
+  const rawGet = await throughput(async (start) => {
+    await admin.mget(idsFrom(start).map((id) => `${keyPrefix}:raw:${id}`));
+  });
+  // The same work one call per session (batch × inflight calls in flight), without the batch API.
+  const singleSet = await throughput(async (start) => {
+    await Promise.all(writesFrom(start).map((write) => store.set(write)));
+  });
+  const singleGet = await throughput(async (start) => {
+    await Promise.all(idsFrom(start).map((id) => store.get('bench', id)));
+  });
+
+  const after = await redisBenchmark();
+  const peer = { set: (before.set + after.set) / 2, get: (before.get + after.get) / 2 };
+  const ratio = { set: batchedSet / peer.set, get: batchedGet / peer.get };
+  const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+
+  console.log(
+    `Redis ${redisAddress(url)}, ${total} sessions, state ${size} B, batches of ${batch}, ${inflight} in flight; node ${process.version}`,
+  );
+  console.log(
+    renderTable(
+      ['operation', 'ops/s', 'redis-benchmark ops/s (before / after)', 'ratio'],
+      [
+        [
+          'session set, setMany',
+          fmt(batchedSet),
+          `${fmt(peer.set)} (${fmt(before.set)} / ${fmt(after.set)})`,
+          ratio.set.toFixed(2),
+        ],
+        [
+          'session get, getMany',
+          fmt(batchedGet),
+          `${fmt(peer.get)} (${fmt(before.get)} / ${fmt(after.get)})`,
+          ratio.get.toFixed(2),
+        ],
+        ['session set, one call each', fmt(singleSet), fmt(peer.set), (singleSet / peer.set).toFixed(2)],
+        ['session get, one call each', fmt(singleGet), fmt(peer.get), (singleGet / peer.get).toFixed(2)],
+        ['ioredis SET PX pipeline, no adapter', fmt(rawSet), fmt(peer.set), (rawSet / peer.set).toFixed(2)],
+        ['ioredis MGET, no adapter', fmt(rawGet), fmt(peer.get), (rawGet / peer.get).toFixed(2)],
+      ],
+    ),
+  );
+  const us = (n: number) => n.toFixed(2);
+  console.log(
+    `server µs per op (INFO commandstats): redis-benchmark SET ${us(server.benchmarkSet)}, GET ${us(server.benchmarkGet)}; ` +
+      `session set ${us(server.sessionSet)}, session get ${us(server.sessionGet)}`,
+  );
+  const met = ratio.set >= GOAL && ratio.get >= GOAL;
+  console.log(`goal: batched set and get ≥ ${GOAL}× redis-benchmark -P 16 → ${met ? 'met' : 'NOT met'}`);
+
+  mkdirSync(`${root}bench/results`, { recursive: true });
+  writeFileSync(
+    `${root}bench/results/redis-sessions.json`,
+    `${JSON.stringify(
+      {
+        date: new Date().toISOString(),
+        node: process.version,
+        redis: redisAddress(url),
+        sessions: total,
+        stateBytes: size,
+        batch,
+        inflight,
+        adapter: { batchedSet, batchedGet, singleSet, singleGet },
+        ioredisWithoutAdapter: { set: rawSet, get: rawGet },
+        serverMicrosecondsPerOp: server,
+        redisBenchmark: {
+          command: `redis-benchmark -t set,get -n ${total} -P 16 -q -d ${size}`,
+          before,
+          after,
+          mean: peer,
+        },
+        ratio,
+        goal: GOAL,
+        met,
+      },
+      null,
+      2,
+    )}\n`,
+  );
+} finally {
+  await store.close();
+  const stream = admin.scanStream({ match: `${keyPrefix}:*`, count: 1000 });
+  for await (const keys of stream)
+    if ((keys as string[]).length > 0) await admin.unlink(...(keys as string[]));
+  if (!benchKeyExisted) await admin.del('key:__rand_int__');
+  admin.disconnect();
+}

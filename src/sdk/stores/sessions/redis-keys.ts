@@ -1,0 +1,67 @@
+import { InvalidInputError } from '../../errors.js';
+import { encodeSegment } from '../ids.js';
+
+// Ids made only of these characters are their own encoding; skipping encodeURIComponent for them matters
+// on the batch paths, where every key is built per call.
+const PLAIN = /^[A-Za-z0-9_-]+$/;
+
+/** `encodeSegment(id)`, with a fast path for ids that need no encoding. */
+export function keySegment(id: string): string {
+  return PLAIN.test(id) ? id : encodeSegment(id);
+}
+
+/** The inverse of {@link keySegment}. */
+export function fromKeySegment(segment: string): string {
+  return segment.includes('%') ? decodeURIComponent(segment) : segment;
+}
+
+/**
+ * The Redis key layout shared by the session store and the rate limiter (docs/layout/sessions.md). Every id
+ * is one `encodeSegment` segment, so `:`, `*`, `/`… in ids can neither collide with another key nor widen
+ * a pattern:
+ *
+ * - `{prefix}:{tenant}:sess:{sessionId}` session envelope (JSON string) with PEXPIRE
+ * - `{prefix}:{tenant}:subj:{subject}:sess` set of a subject's session ids (encoded)
+ * - `{prefix}:{tenant}:subj:{subject}:rl` hash of a subject's rate-limit buckets → GCRA state
+ * - `{prefix}:{tenant}:rl:{bucket}` GCRA state of a bucket that belongs to no subject
+ */
+export class RedisKeys {
+  constructor(readonly prefix: string) {
+    if (!/^[A-Za-z0-9_-]{1,64}$/.test(prefix)) {
+      throw new InvalidInputError(`Redis key prefix ${JSON.stringify(prefix)} is invalid`, {
+        hint: 'Use 1 to 64 letters, digits, _ or - (redis.keyPrefix).',
+      });
+    }
+  }
+
+  /** `{prefix}:{tenant}:` */
+  tenant(tenant: string): string {
+    return `${this.prefix}:${keySegment(tenant)}:`;
+  }
+
+  /** Prefix of a tenant's session keys; a session key is this plus the encoded session id. */
+  sessionPrefix(tenant: string): string {
+    return `${this.tenant(tenant)}sess:`;
+  }
+
+  session(tenant: string, sessionId: string): string {
+    return `${this.sessionPrefix(tenant)}${keySegment(sessionId)}`;
+  }
+
+  /** Prefix of a tenant's subject keys; a subject's keys are this plus the encoded subject and a suffix. */
+  subjectPrefix(tenant: string): string {
+    return `${this.tenant(tenant)}subj:`;
+  }
+
+  subjectSessions(tenant: string, subject: string): string {
+    return `${this.subjectPrefix(tenant)}${keySegment(subject)}:sess`;
+  }
+
+  subjectRateLimits(tenant: string, subject: string): string {
+    return `${this.subjectPrefix(tenant)}${keySegment(subject)}:rl`;
+  }
+
+  rateLimit(tenant: string, bucket: string): string {
+    return `${this.tenant(tenant)}rl:${keySegment(bucket)}`;
+  }
+}
