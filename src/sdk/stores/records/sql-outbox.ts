@@ -1,0 +1,247 @@
+import { randomUUID } from 'node:crypto';
+import { InvalidInputError } from '../../errors.js';
+import { checkId } from '../ids.js';
+import type { SqlClient } from '../sql/sql-client.js';
+import type { ClaimOptions, NewOutboxEvent, Outbox, OutboxEvent } from './outbox.js';
+import {
+  bytesParam,
+  checkDate,
+  checkJsonObject,
+  checkLimit,
+  checkText,
+  checkUuid,
+  toBytes,
+  toDate,
+} from './sql-helpers.js';
+
+interface OutboxRow {
+  id: string;
+  event_id: string;
+  topic: string;
+  key: string | null;
+  payload: Uint8Array;
+  headers: Record<string, string>;
+  tenant_id: string;
+  subject_ref: string | null;
+  created_at: Date;
+  attempts: number;
+  next_attempt_at: Date;
+  sent_at: Date | null;
+  last_error: string | null;
+}
+
+const COLUMNS = `id::text AS id, event_id::text AS event_id, topic, key, payload, headers, tenant_id, subject_ref,
+  created_at, attempts, next_attempt_at, sent_at, last_error`;
+const MAX_PAYLOAD_BYTES = 1024 * 1024;
+const MAX_HEADERS_BYTES = 16 * 1024;
+const MAX_ERROR_BYTES = 4096;
+const ROWS_PER_INSERT = 200;
+const PURGE_BATCH = 5000;
+const DEFAULT_LEASE_MS = 30_000;
+const MAX_BIGINT = 9_223_372_036_854_775_807n;
+
+function toEvent(row: OutboxRow): OutboxEvent {
+  return {
+    id: row.id,
+    eventId: row.event_id,
+    topic: row.topic,
+    key: row.key,
+    payload: toBytes(row.payload),
+    headers: row.headers,
+    tenant: row.tenant_id,
+    subjectRef: row.subject_ref,
+    createdAt: toDate(row.created_at),
+    attempts: Number(row.attempts),
+    nextAttemptAt: toDate(row.next_attempt_at),
+    sentAt: row.sent_at === null ? null : toDate(row.sent_at),
+    lastError: row.last_error,
+  };
+}
+
+function checkRowId(id: unknown): string {
+  if (typeof id !== 'string' || !/^[1-9]\d{0,18}$/.test(id) || BigInt(id) > MAX_BIGINT) {
+    throw new InvalidInputError(
+      `outbox event id must be a decimal id string, got ${JSON.stringify(id)?.slice(0, 40)}`,
+    );
+  }
+  return id;
+}
+
+function checkIds(ids: unknown): string[] {
+  if (!Array.isArray(ids)) throw new InvalidInputError('outbox event ids must be an array');
+  return ids.map(checkRowId);
+}
+
+function toParams(event: NewOutboxEvent): unknown[] {
+  if (typeof event !== 'object' || event === null)
+    throw new InvalidInputError('outbox event must be an object');
+  if (!(event.payload instanceof Uint8Array))
+    throw new InvalidInputError('outbox event payload must be a Uint8Array');
+  if (event.payload.byteLength > MAX_PAYLOAD_BYTES) {
+    throw new InvalidInputError(`outbox event payload is larger than ${MAX_PAYLOAD_BYTES} bytes`, {
+      hint: 'Store large content in the ObjectStore and put its reference in the event.',
+    });
+  }
+  const headers = event.headers ?? {};
+  const headersJson = checkJsonObject('outbox event headers', headers, MAX_HEADERS_BYTES);
+  if (Object.values(headers).some((value) => typeof value !== 'string')) {
+    throw new InvalidInputError('outbox event header values must be strings');
+  }
+  return [
+    event.eventId === undefined ? randomUUID() : checkUuid('outbox event id', event.eventId),
+    checkId('topic', event.topic),
+    event.key === null ? null : checkId('key', event.key),
+    bytesParam(event.payload),
+    headersJson,
+    checkId('tenant', event.tenant),
+    event.subjectRef === undefined || event.subjectRef === null
+      ? null
+      : checkId('subject ref', event.subjectRef),
+  ];
+}
+
+/**
+ * Claims due events in id order, keeping (topic, key) order across concurrent relays. `locked` takes row locks
+ * with SKIP LOCKED on events whose earlier same-key events are neither backing off nor leased; `eligible` then
+ * drops any event with an earlier unsent same-key event outside this claim (locked by a concurrent claimer
+ * that has not committed yet), so a later event is never leased while an earlier one may still be sent.
+ */
+const CLAIM = `
+WITH locked AS MATERIALIZED (
+  SELECT o.id, o.topic, o.key FROM soma_outbox o
+   WHERE o.sent_at IS NULL AND o.next_attempt_at <= $1::timestamptz
+     AND (o.locked_until IS NULL OR o.locked_until <= $1::timestamptz)
+     AND (o.key IS NULL OR NOT EXISTS (
+       SELECT 1 FROM soma_outbox p
+        WHERE p.sent_at IS NULL AND p.topic = o.topic AND p.key = o.key AND p.id < o.id
+          AND (p.next_attempt_at > $1::timestamptz OR p.locked_until > $1::timestamptz)))
+   ORDER BY o.id
+   LIMIT $2
+   FOR UPDATE OF o SKIP LOCKED
+), eligible AS (
+  SELECT l.id FROM locked l
+   WHERE l.key IS NULL OR NOT EXISTS (
+     SELECT 1 FROM soma_outbox p
+      WHERE p.sent_at IS NULL AND p.topic = l.topic AND p.key = l.key AND p.id < l.id
+        AND p.id NOT IN (SELECT id FROM locked))
+)
+UPDATE soma_outbox o SET locked_until = $3::timestamptz, attempts = o.attempts + 1
+  FROM eligible e WHERE o.id = e.id
+RETURNING o.id::text AS id, o.event_id::text AS event_id, o.topic, o.key, o.payload, o.headers, o.tenant_id,
+  o.subject_ref, o.created_at, o.attempts, o.next_attempt_at, o.sent_at, o.last_error`;
+
+/** {@link Outbox} over PGlite or a Postgres server (table `soma_outbox`, migration 0001). */
+export class SqlOutbox implements Outbox {
+  constructor(private readonly client: SqlClient) {}
+
+  async enqueue(tx: SqlClient, events: readonly NewOutboxEvent[]): Promise<OutboxEvent[]> {
+    if (typeof tx?.query !== 'function')
+      throw new InvalidInputError("outbox enqueue needs the caller's SqlClient transaction");
+    if (!Array.isArray(events)) throw new InvalidInputError('outbox events must be an array');
+    const params = events.map(toParams);
+    const inserted: OutboxRow[] = [];
+    for (let i = 0; i < params.length; i += ROWS_PER_INSERT) {
+      const chunk = params.slice(i, i + ROWS_PER_INSERT);
+      const values = chunk
+        .map(
+          (_, j) =>
+            `($${j * 7 + 1}::uuid, $${j * 7 + 2}, $${j * 7 + 3}, $${j * 7 + 4}::bytea, $${j * 7 + 5}::jsonb, $${j * 7 + 6}, $${j * 7 + 7})`,
+        )
+        .join(', ');
+      const { rows } = await tx.query<OutboxRow>(
+        `INSERT INTO soma_outbox (event_id, topic, key, payload, headers, tenant_id, subject_ref)
+         VALUES ${values} ON CONFLICT (event_id) DO NOTHING RETURNING ${COLUMNS}`,
+        chunk.flat(),
+      );
+      inserted.push(...rows);
+    }
+    return inserted.sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1)).map(toEvent);
+  }
+
+  async claimBatch(limit: number, options: ClaimOptions = {}): Promise<OutboxEvent[]> {
+    const size = checkLimit(limit);
+    const now = options.now === undefined ? new Date() : checkDate('now', options.now);
+    const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
+    if (!Number.isInteger(leaseMs) || leaseMs < 1 || leaseMs > 86_400_000) {
+      throw new InvalidInputError('leaseMs must be an integer from 1 to 86400000');
+    }
+    const rows = await this.client.transaction(
+      async (tx) => (await tx.query<OutboxRow>(CLAIM, [now, size, new Date(now.getTime() + leaseMs)])).rows,
+    );
+    return rows.sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1)).map(toEvent);
+  }
+
+  async markSent(ids: readonly string[]): Promise<number> {
+    const checked = checkIds(ids);
+    if (checked.length === 0) return 0;
+    const result = await this.client.query(
+      `UPDATE soma_outbox SET sent_at = now(), locked_until = NULL, last_error = NULL
+        WHERE id = ANY($1::bigint[]) AND sent_at IS NULL`,
+      [checked],
+    );
+    return result.rowCount;
+  }
+
+  async markFailed(id: string, error: string, nextAttemptAt: Date): Promise<void> {
+    checkRowId(id);
+    checkText('outbox error', error, Number.MAX_SAFE_INTEGER, true);
+    checkDate('nextAttemptAt', nextAttemptAt);
+    // Keep at most MAX_ERROR_BYTES of the error, cut on a character boundary.
+    const kept = Buffer.from(error, 'utf8')
+      .subarray(0, MAX_ERROR_BYTES)
+      .toString('utf8')
+      .replace(/\uFFFD$/, '');
+    await this.client.query(
+      `UPDATE soma_outbox SET last_error = $2, next_attempt_at = $3, locked_until = NULL
+        WHERE id = $1::bigint AND sent_at IS NULL`,
+      [id, kept, nextAttemptAt],
+    );
+  }
+
+  async release(ids: readonly string[]): Promise<number> {
+    const checked = checkIds(ids);
+    if (checked.length === 0) return 0;
+    const result = await this.client.query(
+      'UPDATE soma_outbox SET locked_until = NULL WHERE id = ANY($1::bigint[]) AND sent_at IS NULL',
+      [checked],
+    );
+    return result.rowCount;
+  }
+
+  async pendingCount(): Promise<number> {
+    const { rows } = await this.client.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM soma_outbox WHERE sent_at IS NULL',
+    );
+    return Number(rows[0]?.n ?? 0);
+  }
+
+  async purgeSentOlderThan(before: Date): Promise<number> {
+    checkDate('before', before);
+    let total = 0;
+    for (;;) {
+      const { rowCount } = await this.client.query(
+        `DELETE FROM soma_outbox WHERE id IN (
+           SELECT id FROM soma_outbox WHERE sent_at IS NOT NULL AND sent_at < $1 LIMIT $2)`,
+        [before, PURGE_BATCH],
+      );
+      total += rowCount;
+      if (rowCount < PURGE_BATCH) return total;
+    }
+  }
+
+  async countBySubject(tenant: string, subjectRef: string): Promise<number> {
+    const { rows } = await this.client.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM soma_outbox WHERE tenant_id = $1 AND subject_ref = $2',
+      [checkId('tenant', tenant), checkId('subject ref', subjectRef)],
+    );
+    return Number(rows[0]?.n ?? 0);
+  }
+
+  async get(id: string): Promise<OutboxEvent | undefined> {
+    const { rows } = await this.client.query<OutboxRow>(
+      `SELECT ${COLUMNS} FROM soma_outbox WHERE id = $1::bigint`,
+      [checkRowId(id)],
+    );
+    return rows[0] ? toEvent(rows[0]) : undefined;
+  }
+}
