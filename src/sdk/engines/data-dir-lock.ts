@@ -71,7 +71,13 @@ export function dataDirOwner(dataDir: string): LockOwner | undefined {
 export function lockDataDir(dataDir: string, purpose: string, endpoint?: string): DataDirLock {
   mkdirSync(dataDir, { recursive: true });
   const path = join(dataDir, LOCK_FILE);
-  const me: LockOwner = { pid: process.pid, host: hostname(), since: new Date().toISOString(), purpose, endpoint };
+  const me: LockOwner = {
+    pid: process.pid,
+    host: hostname(),
+    since: new Date().toISOString(),
+    purpose,
+    endpoint,
+  };
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       writeFileSync(path, JSON.stringify(me), { flag: 'wx' });
