@@ -16,5 +16,17 @@ export {
   TimeoutError,
   UnavailableError,
 } from './errors.js';
+export * from './events/bus/event-bus.js';
+export * from './events/codec/index.js';
+export * from './events/redaction/index.js';
+export * from './events/schemas/index.js';
+export * from './governance/schemas/index.js';
+export { type OpenStoresOptions, openStores, type Stores } from './stores/factory.js';
+export { subjectKey, subjectPrefix, systemKey, tenantPrefix } from './stores/objects/object-keys.js';
+export * from './stores/objects/object-store.js';
+export * from './stores/rate-limit/rate-limiter.js';
+export type * from './stores/records/records.js';
+export * from './stores/sessions/session-store.js';
+export * from './stores/vector-memory/vector-memory.js';
 /** The package version. */
 export { VERSION } from './version.js';

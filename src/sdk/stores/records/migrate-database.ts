@@ -36,7 +36,7 @@ export async function migrateDatabase(
     // Nothing to read, and a dry run must not create the database as a side effect.
     return fresh(config, params);
   }
-  const client = await openRecordsClient(config);
+  const client = await openRecordsClient(config, 'db migrate');
   try {
     const before = await migrationStatus(client, params);
     const changed = before.migrations.filter((m) => m.status === 'changed');

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SomaConfig } from '../../config/schema.js';
+import { lockDataDir } from '../../engines/data-dir-lock.js';
 import { migrate } from '../sql/migrate.js';
 import { pgSqlClient } from '../sql/pg-sql-client.js';
 import { openPgliteSqlClient } from '../sql/pglite-sql-client.js';
@@ -15,14 +16,31 @@ export function pgliteDataDir(config: SomaConfig): string {
 
 /**
  * Opens the records database of the configured profile: embedded → PGlite at `<dataDir>/pglite` (created if
- * missing); cluster → the Postgres server at `postgres.url`, bounded by `timeouts.connect`/`timeouts.request`.
+ * missing; the data directory is locked for this process until the client closes); cluster → the Postgres server at `postgres.url`, bounded by `timeouts.connect`/`timeouts.request`.
  * An unreachable server is an `UnavailableError` naming its address.
  */
-export async function openRecordsClient(config: SomaConfig): Promise<SqlClient> {
+export async function openRecordsClient(config: SomaConfig, purpose = 'somaagent'): Promise<SqlClient> {
   if (config.profile === 'embedded') {
     const dir = pgliteDataDir(config);
-    mkdirSync(dir, { recursive: true });
-    return openPgliteSqlClient(dir);
+    // Two processes on one PGlite directory would corrupt it: take the data directory first.
+    const lock = lockDataDir(config.dataDir, purpose);
+    try {
+      mkdirSync(dir, { recursive: true });
+      const client = await openPgliteSqlClient(dir);
+      const close = client.close.bind(client);
+      return Object.assign(client, {
+        close: async () => {
+          try {
+            await close();
+          } finally {
+            lock.release();
+          }
+        },
+      });
+    } catch (error) {
+      lock.release();
+      throw error;
+    }
   }
   return pgSqlClient({
     url: config.postgres.url,

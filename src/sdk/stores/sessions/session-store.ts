@@ -4,8 +4,9 @@
  * this file (`redis-session-store.ts`, `embedded-session-store.ts`).
  */
 
-/** Any value `JSON.stringify` round-trips. */
-export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+import type { JsonValue } from '../../json.js';
+
+export type { JsonValue };
 
 /** One stored session. Every session belongs to exactly one subject of one tenant for its whole life. */
 export interface Session {

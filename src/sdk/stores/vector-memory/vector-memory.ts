@@ -7,8 +7,9 @@
  * Qdrant. This file imports no vendor library.
  */
 
-/** A JSON value as stored in record metadata. */
-export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+import type { JsonValue } from '../../json.js';
+
+export type { JsonValue };
 
 /** What a caller writes: one memory of one subject. */
 export interface MemoryRecord {

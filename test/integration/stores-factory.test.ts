@@ -1,0 +1,135 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { vector } from '@electric-sql/pglite-pgvector';
+import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resolveConfig } from '../../src/sdk/config/resolve.js';
+import { DataDirLockedError } from '../../src/sdk/engines/data-dir-lock.js';
+import { openStores, type Stores } from '../../src/sdk/stores/factory.js';
+import { subjectKey } from '../../src/sdk/stores/objects/object-keys.js';
+import { describeWithServices, randomName, testEnv } from '../support/services.js';
+
+const unit = (i: number) => Array.from({ length: 8 }, (_, j) => (j === i ? 1 : 0));
+
+/** One of everything, written through the factory's stores and read back. */
+async function roundTrip(stores: Stores, topic: string): Promise<void> {
+  await stores.sessions.set({ tenant: 't1', subject: 'alice', sessionId: 's1', state: { step: 1 } });
+  expect((await stores.sessions.get('t1', 's1'))?.state).toEqual({ step: 1 });
+  expect(
+    (await stores.rateLimiter.take({ tenant: 't1', bucket: 'b' }, { limit: 1, windowMs: 60_000 })).allowed,
+  ).toBe(true);
+  await stores.memory.upsert([
+    { id: 'm1', tenant: 't1', subject: 'alice', text: 'hello', embedding: unit(0), metadata: {} },
+  ]);
+  const hits = await stores.memory.search({ tenant: 't1', vector: unit(0), topK: 1 });
+  expect(hits[0]?.record.id).toBe('m1');
+  await stores.records.audit.append({
+    tenant: 't1',
+    subject: 'alice',
+    actor: 'test',
+    action: 'factory.check',
+    resource: 'x',
+  });
+  expect(await stores.records.audit.countBySubject('t1', 'alice')).toBe(1);
+  const key = subjectKey('t1', 'alice', 'note.txt');
+  await stores.objects.put(key, 'note');
+  expect((await stores.objects.getBytes(key)).toString()).toBe('note');
+  await stores.events.createTopics([{ name: topic, partitions: 1 }]);
+  const [published] = await stores.events.publish([
+    { topic, key: 'k', value: Buffer.from('v'), headers: {} },
+  ]);
+  expect(published?.offset).toBe('0');
+}
+
+describe('openStores, embedded profile', () => {
+  it('builds every store on one data directory, which it owns until closed', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'soma-stores-'));
+    const { config } = resolveConfig({ env: {}, cwd: dataDir, flags: { dataDir, 'vector.dimensions': '8' } });
+    const stores = await openStores(config, { purpose: 'test' });
+    try {
+      expect(stores.profile).toBe('embedded');
+      await roundTrip(stores, randomName('factory'));
+      await expect(openStores(config)).rejects.toBeInstanceOf(DataDirLockedError);
+    } finally {
+      await stores.close();
+    }
+    const again = await openStores(config);
+    try {
+      expect((await again.sessions.get('t1', 's1'))?.state).toEqual({ step: 1 });
+    } finally {
+      await again.close();
+    }
+  });
+});
+
+describeWithServices(['redis', 's3', 'kafka', 'postgres'], 'openStores, cluster profile', (address) => {
+  // The Postgres server here has no pgvector; a PGlite socket server stands in as a Postgres with pgvector.
+  let db: PGlite;
+  let server: PGLiteSocketServer;
+  let pgvectorUrl = '';
+  beforeAll(async () => {
+    db = await PGlite.create({ extensions: { vector } });
+    server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: 16 });
+    await server.start();
+    pgvectorUrl =
+      testEnv('SOMA_TEST_PGVECTOR_URL') ?? `postgres://postgres@${server.getServerConn()}/postgres`;
+  });
+  afterAll(async () => {
+    await server?.stop();
+    await db?.close();
+  });
+
+  const cluster = (postgresUrl: string) =>
+    resolveConfig({
+      env: {},
+      cwd: tmpdir(),
+      flags: {
+        profile: 'cluster',
+        'vector.dimensions': '8',
+        'postgres.url': postgresUrl,
+        'redis.url': address.redis?.(),
+        'redis.keyPrefix': randomName('soma').replace(/-/g, '_'),
+        's3.endpoint': address.s3?.(),
+        's3.bucket': randomName('soma'),
+        's3.accessKeyId': testEnv('SOMA_TEST_S3_ACCESS_KEY') ?? 'test',
+        's3.secretAccessKey': testEnv('SOMA_TEST_S3_SECRET_KEY') ?? 'test',
+        'kafka.brokers': address.kafka?.(),
+        'timeouts.request': '30s',
+      },
+    }).config;
+
+  it('builds Redis, pgvector, records, S3 and Kafka stores from the config', async () => {
+    const stores = await openStores(cluster(pgvectorUrl));
+    const topic = randomName('factory');
+    try {
+      expect(stores.profile).toBe('cluster');
+      await roundTrip(stores, topic);
+      await stores.sessions.deleteBySubject('t1', 'alice');
+      await stores.objects.deletePrefix(subjectKey('t1', 'alice', 'x').replace(/x$/, ''));
+    } finally {
+      await stores.events.deleteTopics([topic]).catch(() => {});
+      await stores.close();
+    }
+  });
+
+  it('on a Postgres without pgvector fails with a typed error naming the fix, and closes what it opened', async () => {
+    // A database of its own, so the server's shared databases keep no tables from this test.
+    const admin = new pg.Client({ connectionString: address.postgres?.() });
+    await admin.connect();
+    const database = randomName('soma_factory').replace(/-/g, '_');
+    await admin.query(`CREATE DATABASE ${database}`);
+    try {
+      const url = new URL(address.postgres?.() as string);
+      url.pathname = `/${database}`;
+      const error = await openStores(cluster(url.toString())).catch((e) => e);
+      expect(error.code).toBe('PGVECTOR_MISSING');
+      expect(error.hint).toMatch(/qdrant/);
+    } finally {
+      await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+      await admin.end();
+    }
+  });
+});
