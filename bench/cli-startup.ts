@@ -40,8 +40,12 @@ const ratio = c.median / b.median;
 const round = (n: number) => Math.round(n * 10) / 10;
 console.log(`runs: ${runs} each, alternating; node ${process.version}`);
 console.log('command                    median ms   p90 ms   min ms');
-console.log(`node -e ''                 ${round(b.median).toString().padStart(9)} ${round(b.p90).toString().padStart(8)} ${round(b.min).toString().padStart(8)}`);
-console.log(`somaagent --help           ${round(c.median).toString().padStart(9)} ${round(c.p90).toString().padStart(8)} ${round(c.min).toString().padStart(8)}`);
+console.log(
+  `node -e ''                 ${round(b.median).toString().padStart(9)} ${round(b.p90).toString().padStart(8)} ${round(b.min).toString().padStart(8)}`,
+);
+console.log(
+  `somaagent --help           ${round(c.median).toString().padStart(9)} ${round(c.p90).toString().padStart(8)} ${round(c.min).toString().padStart(8)}`,
+);
 console.log(`ratio (median): ${ratio.toFixed(2)}× (goal ≤ 3×) → ${ratio <= 3 ? 'met' : 'NOT met'}`);
 mkdirSync(`${root}bench/results`, { recursive: true });
 writeFileSync(
