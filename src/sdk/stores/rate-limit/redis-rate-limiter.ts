@@ -1,8 +1,7 @@
 import type { Redis } from 'ioredis';
-import { connectRedis } from '../../engines/redis.js';
 import { checkId } from '../ids.js';
 import { keySegment, RedisKeys } from '../sessions/redis-keys.js';
-import { translateRedisError } from '../sessions/redis-support.js';
+import { redisClientFor, translateRedisError } from '../sessions/redis-support.js';
 import { checkKey, checkRule } from './gcra.js';
 import type { RateLimitDecision, RateLimiter, RateLimitKey, RateLimitRule } from './rate-limiter.js';
 
@@ -97,15 +96,8 @@ export class RedisRateLimiter implements RateLimiter {
 
   /** Connects (failing fast with `UnavailableError` when Redis is down) or wraps `options.client`. */
   static async connect(options: RedisRateLimiterOptions): Promise<RedisRateLimiter> {
-    new RedisKeys(options.keyPrefix); // reject a bad prefix before connecting
-    const client =
-      options.client ??
-      (await connectRedis({
-        url: options.url,
-        connectTimeoutMs: options.connectTimeoutMs ?? 2000,
-        requestTimeoutMs: options.requestTimeoutMs ?? 2000,
-      }));
-    return new RedisRateLimiter(client, options, options.client === undefined);
+    const { client, owned } = await redisClientFor(options);
+    return new RedisRateLimiter(client, options, owned);
   }
 
   async take(key: RateLimitKey, rule: RateLimitRule): Promise<RateLimitDecision> {

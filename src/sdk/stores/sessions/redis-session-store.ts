@@ -1,9 +1,8 @@
 import type { Redis } from 'ioredis';
-import { connectRedis } from '../../engines/redis.js';
 import { SomaError } from '../../errors.js';
 import { checkId } from '../ids.js';
 import { fromKeySegment, keySegment, RedisKeys } from './redis-keys.js';
-import { requireRedisVersion, translateRedisError } from './redis-support.js';
+import { redisClientFor, requireRedisVersion, translateRedisError } from './redis-support.js';
 import {
   type CheckedWrite,
   checkSessionIds,
@@ -182,21 +181,14 @@ export class RedisSessionStore implements SessionStore {
 
   /** Connects (failing fast with `UnavailableError` when Redis is down) or wraps `options.client`. */
   static async connect(options: RedisSessionStoreOptions): Promise<RedisSessionStore> {
-    new RedisKeys(options.keyPrefix); // reject a bad prefix before connecting
-    const client =
-      options.client ??
-      (await connectRedis({
-        url: options.url,
-        connectTimeoutMs: options.connectTimeoutMs ?? 2000,
-        requestTimeoutMs: options.requestTimeoutMs ?? 2000,
-      }));
+    const { client, owned } = await redisClientFor(options);
     try {
       await requireRedisVersion(client, options.url, 'session store', 7);
     } catch (error) {
-      if (options.client === undefined) client.disconnect();
+      if (owned) client.disconnect();
       throw error;
     }
-    return new RedisSessionStore(client, options, options.client === undefined);
+    return new RedisSessionStore(client, options, owned);
   }
 
   async get(tenant: string, sessionId: string): Promise<Session | undefined> {

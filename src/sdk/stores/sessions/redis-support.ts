@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
-import { redisAddress, redisUnavailable } from '../../engines/redis.js';
+import { connectRedis, redisAddress, redisUnavailable } from '../../engines/redis.js';
 import { isSomaError, SomaError, TimeoutError } from '../../errors.js';
+import { RedisKeys } from './redis-keys.js';
 
 // Replies of a server that is up but cannot serve now: retrying later may succeed.
 const TRANSIENT_REPLY = /^(LOADING|BUSY|MASTERDOWN|TRYAGAIN|CLUSTERDOWN|READONLY|NOREPLICAS|MISCONF)\b/;
@@ -57,4 +58,31 @@ export async function requireRedisVersion(
       },
     );
   }
+}
+
+/** What a Redis-backed store needs to get its client. */
+export interface RedisClientOptions {
+  readonly url: string;
+  readonly keyPrefix: string;
+  readonly connectTimeoutMs?: number;
+  readonly requestTimeoutMs?: number;
+  /** A connected client to share; the store then leaves it open. */
+  readonly client?: Redis;
+}
+
+/**
+ * The shared `options.client`, or a new fail-fast connection (`UnavailableError` when Redis is down). A bad
+ * key prefix is rejected before connecting. `owned` says whether the store must close the client.
+ */
+export async function redisClientFor(
+  options: RedisClientOptions,
+): Promise<{ client: Redis; owned: boolean }> {
+  new RedisKeys(options.keyPrefix);
+  if (options.client) return { client: options.client, owned: false };
+  const client = await connectRedis({
+    url: options.url,
+    connectTimeoutMs: options.connectTimeoutMs ?? 2000,
+    requestTimeoutMs: options.requestTimeoutMs ?? 2000,
+  });
+  return { client, owned: true };
 }
