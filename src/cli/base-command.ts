@@ -68,12 +68,18 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
         }
         overrides[assignment.slice(0, at).trim()] = assignment.slice(at + 1);
       }
+      Object.assign(overrides, this.configOverrides());
       if (flags.profile) overrides.profile = flags.profile;
       if (flags['data-dir']) overrides.dataDir = flags['data-dir'];
       this.resolvedConfig = resolveConfig({ flags: overrides, configFile: flags.config });
       for (const warning of this.resolvedConfig.warnings) this.warnOnce(warning);
     }
     return this.resolvedConfig;
+  }
+
+  /** Configuration keys a command's own flags set (e.g. `serve --port` sets `server.port`). */
+  protected configOverrides(): Record<string, unknown> {
+    return {};
   }
 
   /** Prints a warning on stderr (never on stdout, so `--json` stays parseable). */

@@ -11,7 +11,26 @@ export interface SomaConfig {
   readonly environment: 'dev' | 'prod';
   /** Directory of the embedded profile's data (PGlite, objects). */
   readonly dataDir: string;
-  readonly server: { readonly host: string; readonly port: number };
+  readonly server: {
+    readonly host: string;
+    readonly port: number;
+    /** Conversation workers `serve --role all` starts in its process. */
+    readonly workers: number;
+    /** Address workers listen on (gRPC). */
+    readonly workerHost: string;
+    /** First worker port; 0 picks free ports. */
+    readonly workerPort: number;
+    /** Workers the gateway calls when they run elsewhere (`serve --role gateway`), as host:port. */
+    readonly workerAddresses: readonly string[] | undefined;
+    /** Requests per minute per API key. */
+    readonly rateLimit: number;
+    /** Longest a turn may run, in milliseconds. */
+    readonly turnTimeout: number;
+    /** Largest request body in bytes. */
+    readonly bodyLimit: number;
+    /** How long SIGTERM waits for running turns, in milliseconds. */
+    readonly drainTimeout: number;
+  };
   readonly redis: { readonly url: string; readonly keyPrefix: string };
   readonly postgres: { readonly url: string };
   readonly vector: { readonly backend: 'pgvector' | 'qdrant'; readonly dimensions: number };
@@ -170,6 +189,73 @@ export const CONFIG_KEYS: readonly KeyDefinition[] = [
     expected: 'an integer from 0 to 65535',
     parse: integer(0, 65535),
     default: 7420,
+  },
+  {
+    key: 'server.workers',
+    env: 'SOMA_SERVER_WORKERS',
+    description: 'conversation workers started by serve --role all',
+    expected: 'an integer from 1 to 64',
+    parse: integer(1, 64),
+    default: 1,
+  },
+  {
+    key: 'server.workerHost',
+    env: 'SOMA_SERVER_WORKER_HOST',
+    description: 'address conversation workers listen on (gRPC, plaintext: keep it private)',
+    expected: 'a host name or IP address',
+    parse: text(/^[A-Za-z0-9.:-]+$/),
+    default: '127.0.0.1',
+  },
+  {
+    key: 'server.workerPort',
+    env: 'SOMA_SERVER_WORKER_PORT',
+    description: 'port of the first conversation worker; the next ones count up (0 picks free ports)',
+    expected: 'an integer from 0 to 65535',
+    parse: integer(0, 65535),
+    default: 0,
+  },
+  {
+    key: 'server.workerAddresses',
+    env: 'SOMA_SERVER_WORKER_ADDRESSES',
+    description: 'workers a gateway started with --role gateway calls, round-robin',
+    expected: 'a comma-separated list of host:port',
+    parse: optional(brokers),
+    default: undefined,
+    format: (value) => (Array.isArray(value) ? value.join(',') : '(none)'),
+  },
+  {
+    key: 'server.rateLimit',
+    env: 'SOMA_SERVER_RATE_LIMIT',
+    description: 'requests per minute per API key',
+    expected: 'an integer from 1 to 1000000',
+    parse: integer(1, 1_000_000),
+    default: 600,
+  },
+  {
+    key: 'server.turnTimeout',
+    env: 'SOMA_SERVER_TURN_TIMEOUT',
+    description: 'longest a conversation turn may run',
+    expected: 'a duration such as 2m',
+    parse: duration,
+    default: 120_000,
+    format: ms,
+  },
+  {
+    key: 'server.bodyLimit',
+    env: 'SOMA_SERVER_BODY_LIMIT',
+    description: 'largest request body in bytes',
+    expected: 'an integer from 1024 to 16777216',
+    parse: integer(1024, 16 * 1024 * 1024),
+    default: 64 * 1024,
+  },
+  {
+    key: 'server.drainTimeout',
+    env: 'SOMA_SERVER_DRAIN_TIMEOUT',
+    description: 'how long serve waits for running turns and the outbox on SIGTERM',
+    expected: 'a duration such as 30s',
+    parse: duration,
+    default: 30_000,
+    format: ms,
   },
   {
     key: 'redis.url',

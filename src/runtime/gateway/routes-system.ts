@@ -1,0 +1,139 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { isSomaError } from '../../sdk/errors.js';
+import { subjectPrefix, tenantPrefix } from '../../sdk/stores/objects/object-keys.js';
+import { type GatewayDeps, principalOf, type Route } from './gateway.js';
+import { HttpError } from './http-errors.js';
+import { openApiDocument } from './openapi.js';
+
+const UI_FILES: Record<string, string> = {
+  '/': 'index.html',
+  '/app.js': 'app.js',
+  '/style.css': 'style.css',
+};
+const UI_TYPES: Record<string, string> = {
+  'index.html': 'text/html; charset=utf-8',
+  'app.js': 'text/javascript; charset=utf-8',
+  'style.css': 'text/css; charset=utf-8',
+};
+
+/** Health, readiness, metrics, the OpenAPI document, the web page, memory search and artifact reads. */
+export function systemRoutes(deps: GatewayDeps, allRoutes: () => readonly Route[]): Route[] {
+  const ui: Route[] = [];
+  if (deps.uiDir) {
+    for (const [url, file] of Object.entries(UI_FILES)) {
+      const body = readFileSync(join(deps.uiDir, file));
+      ui.push({
+        method: 'GET',
+        url,
+        summary: url === '/' ? 'The web chat page' : `Web chat asset ${file}`,
+        auth: false,
+        responses: { '200': { description: file } },
+        handler: async (_request, reply) =>
+          reply
+            .header('Content-Type', UI_TYPES[file] ?? 'application/octet-stream')
+            .header('Cache-Control', 'no-cache')
+            .header('Content-Security-Policy', "default-src 'self'; connect-src 'self'; img-src 'self' data:; style-src 'self'")
+            .send(body),
+      });
+    }
+  }
+  return [
+    ...ui,
+    {
+      method: 'GET',
+      url: '/healthz',
+      summary: 'Liveness: the process answers',
+      auth: false,
+      responses: { '200': { description: 'alive', schema: { type: 'object', properties: { status: { const: 'ok' } } } } },
+      handler: async () => ({ status: 'ok' }),
+    },
+    {
+      method: 'GET',
+      url: '/readyz',
+      summary: 'Readiness: a worker is serving and the stores answer',
+      auth: false,
+      responses: { '200': { description: 'ready' }, '503': { description: 'not ready; the failing checks are false' } },
+      handler: async (_request, reply) => {
+        const checks: Record<string, boolean> = { worker: await deps.worker.healthy(1000) };
+        Object.assign(checks, deps.readiness ? await deps.readiness().catch(() => ({ stores: false })) : {});
+        const ready = Object.values(checks).every(Boolean);
+        return reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', checks });
+      },
+    },
+    {
+      method: 'GET',
+      url: '/metrics',
+      summary: 'Prometheus metrics',
+      auth: false,
+      responses: { '200': { description: 'text exposition format 0.0.4' } },
+      handler: async (_request, reply) =>
+        reply.header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8').send(deps.metrics.render()),
+    },
+    {
+      method: 'GET',
+      url: '/openapi.json',
+      summary: 'This API as an OpenAPI 3.1 document',
+      auth: false,
+      responses: { '200': { description: 'the document' } },
+      handler: async () => openApiDocument(allRoutes()),
+    },
+    {
+      method: 'GET',
+      url: '/v1/memory/search',
+      summary: "Search the caller's long-term memory",
+      auth: true,
+      schema: {
+        querystring: {
+          type: 'object',
+          required: ['q'],
+          properties: { q: { type: 'string', minLength: 1, maxLength: 4096 }, k: { type: 'integer', minimum: 1, maximum: 50, default: 5 } },
+        },
+      },
+      responses: { '200': { description: 'hits, best first' } },
+      handler: async (request) => {
+        const principal = principalOf(request);
+        const { q, k } = request.query as { q: string; k: number };
+        const [vector] = await deps.embedder.embed([q]);
+        const hits = await deps.stores.memory.search({ tenant: principal.tenant, subject: principal.subject, vector: vector ?? [], topK: k ?? 5 });
+        return {
+          results: hits.map((hit) => ({
+            id: hit.record.id,
+            text: hit.record.text,
+            score: hit.score,
+            createdAt: hit.record.createdAt.toISOString(),
+          })),
+        };
+      },
+    },
+    {
+      method: 'GET',
+      url: '/v1/artifacts',
+      summary: "Read an artifact a tool produced (the caller's own; admin keys: the tenant's)",
+      auth: true,
+      schema: { querystring: { type: 'object', required: ['key'], properties: { key: { type: 'string', minLength: 1, maxLength: 1024 } } } },
+      responses: { '200': { description: 'the artifact bytes' }, '404': { description: 'no such artifact' } },
+      handler: async (request, reply) => {
+        const principal = principalOf(request);
+        const { key } = request.query as { key: string };
+        const allowed = principal.admin ? tenantPrefix(principal.tenant) : subjectPrefix(principal.tenant, principal.subject);
+        if (!key.startsWith(allowed) || key.includes('/../')) {
+          throw new HttpError(404, 'NOT_FOUND', 'no such artifact', 'Use a key from a tool_result event.');
+        }
+        try {
+          const object = await deps.stores.objects.get(key);
+          return reply
+            .header('Content-Type', object.contentType)
+            .header('Content-Length', String(object.size))
+            .header('Content-Disposition', `attachment; filename="${key.split('/').pop()?.replace(/"/g, '') ?? 'artifact'}"`)
+            .send(object.body);
+        } catch (error) {
+          if (isSomaError(error) && error.code === 'NOT_FOUND') {
+            throw new HttpError(404, 'NOT_FOUND', 'no such artifact', 'Use a key from a tool_result event.');
+          }
+          throw error;
+        }
+      },
+    },
+  ];
+}

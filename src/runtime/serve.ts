@@ -1,0 +1,191 @@
+import { fileURLToPath } from 'node:url';
+import { Conversations } from '../sdk/agent/conversations.js';
+import { createEmbedder } from '../sdk/agent/embeddings/create-embedder.js';
+import { createModelProvider } from '../sdk/agent/model/create-model-provider.js';
+import { createToolExecutor, registerBuiltinTools } from '../sdk/agent/tools/tool-executor.js';
+import type { TurnDeps } from '../sdk/agent/turn.js';
+import { ensureBootstrapKey, authenticateApiKey } from '../sdk/auth/api-keys.js';
+import type { SomaConfig } from '../sdk/config/schema.js';
+import { ConfigError } from '../sdk/errors.js';
+import { createEventCodec } from '../sdk/events/codec/event-codec.js';
+import { SchemaRegistryClient } from '../sdk/events/codec/schema-registry-client.js';
+import { OutboxRelay } from '../sdk/events/outbox/outbox-relay.js';
+import { createOutboxWriter } from '../sdk/events/outbox/outbox-writer.js';
+import { redactorFromConfig } from '../sdk/events/redaction/index.js';
+import { EVENT_TOPICS } from '../sdk/events/schemas/event-topics.js';
+import { loadSchemaCatalog } from '../sdk/events/schemas/schema-catalog.js';
+import { openStores, type Stores } from '../sdk/stores/factory.js';
+import { createGateway } from './gateway/gateway.js';
+import type { Logger } from './logger.js';
+import { MetricsRegistry } from './metrics.js';
+import { createWorkerClient, type WorkerClient } from './worker/worker-client.js';
+import { startWorkerServer, type WorkerServer } from './worker/worker-server.js';
+
+/** Which parts a process runs. */
+export type ServeRole = 'all' | 'gateway' | 'worker' | 'relay';
+
+/** Options of {@link startServer}. */
+export interface ServeOptions {
+  readonly role?: ServeRole;
+  readonly log: Logger;
+}
+
+/** A running server. */
+export interface RunningServer {
+  readonly role: ServeRole;
+  /** The gateway's base URL (roles all and gateway). */
+  readonly url: string | undefined;
+  /** Addresses of the workers this process runs. */
+  readonly workerAddresses: readonly string[];
+  /** A key created on the first start of an embedded server, shown once. */
+  readonly bootstrapKey: string | undefined;
+  readonly stores: Stores;
+  /**
+   * Stops taking work, waits for running turns (up to `server.drainTimeout`), flushes the outbox, closes
+   * everything. Idempotent.
+   */
+  close(): Promise<void>;
+}
+
+const UI_DIR = fileURLToPath(new URL('./ui/', import.meta.url));
+
+/**
+ * Starts the parts of `role` on the configured profile: `all` (gateway, `server.workers` workers and the
+ * outbox relay, in one process), `gateway`, `worker` or `relay`. Separate roles need the cluster profile:
+ * an embedded data directory belongs to one process.
+ */
+export async function startServer(config: SomaConfig, options: ServeOptions): Promise<RunningServer> {
+  const role = options.role ?? 'all';
+  const log = options.log;
+  if (role !== 'all' && config.profile === 'embedded') {
+    throw new ConfigError(`--role ${role} needs the cluster profile`, {
+      hint: 'The embedded data directory belongs to one process: run `serve` (role all), or use --profile cluster.',
+    });
+  }
+  const closers: Array<() => Promise<unknown>> = [];
+  const closeAll = async () => {
+    for (const close of closers.reverse()) await close().catch((error) => log.warn('close failed', { error: String(error) }));
+    closers.length = 0;
+  };
+  try {
+    const stores = await openStores(config, { purpose: `serve --role ${role}` });
+    closers.push(() => stores.close());
+    const metrics = new MetricsRegistry();
+    metrics.gauge('soma_process_resident_memory_bytes', 'Resident set size of this process', () => process.memoryUsage.rss());
+
+    const catalog = loadSchemaCatalog();
+    const codec = createEventCodec({
+      catalog,
+      ...(config.kafka.schemaRegistryUrl
+        ? { registry: new SchemaRegistryClient({ url: config.kafka.schemaRegistryUrl, timeoutMs: config.timeouts.request }) }
+        : {}),
+    });
+    const outbox = createOutboxWriter({ catalog, codec, redactor: redactorFromConfig(config) });
+    const embedder = createEmbedder(config);
+    const conversations = new Conversations(stores.sessions);
+
+    const workers: WorkerServer[] = [];
+    let workerClient: WorkerClient | undefined;
+    if (role === 'all' || role === 'worker') {
+      await registerBuiltinTools(stores.records);
+      const tools = createToolExecutor({
+        records: stores.records,
+        objects: stores.objects,
+        limits: { timeoutMs: config.tools.timeoutMs, memoryBytes: config.tools.memoryBytes, outputBytes: config.tools.outputBytes },
+        artifactThresholdBytes: config.tools.artifactThresholdBytes,
+      });
+      closers.push(() => tools.close());
+      const deps: TurnDeps = { stores, conversations, model: createModelProvider(config), embedder, tools, outbox };
+      const count = role === 'all' ? config.server.workers : 1;
+      for (let i = 0; i < count; i++) {
+        const port = config.server.workerPort === 0 ? 0 : config.server.workerPort + i;
+        const server = await startWorkerServer({ host: config.server.workerHost, port, deps, log: log.child({ part: 'worker' }) });
+        workers.push(server);
+        closers.push(() => server.close(config.server.drainTimeout));
+        log.info('worker listening', { address: server.address });
+      }
+    }
+
+    let relay: OutboxRelay | undefined;
+    if (role === 'all' || role === 'relay') {
+      if (config.profile === 'cluster') {
+        await stores.events
+          .createTopics(Object.keys(EVENT_TOPICS).map((name) => ({ name, partitions: 6 })))
+          .catch((error) => log.warn('could not create the event topics; the relay will retry sending', { error: String(error) }));
+      }
+      const relayLog = log.child({ part: 'relay' });
+      relay = new OutboxRelay(stores.records.outbox, stores.events, {
+        logger: (level, message) => relayLog[level](message),
+      });
+      relay.start();
+      const started = relay;
+      closers.push(async () => {
+        const drained = await started.flush(config.server.drainTimeout);
+        if (!drained) log.warn('the outbox was not empty at shutdown; the next relay sends the rest');
+        await started.stop();
+      });
+      metrics.gauge('soma_outbox_sent_total', 'Events the relay published', () => started.metrics().sent);
+      metrics.gauge('soma_outbox_failed_attempts_total', 'Failed publish attempts', () => started.metrics().failedAttempts);
+    }
+
+    let url: string | undefined;
+    let bootstrapKey: string | undefined;
+    if (role === 'all' || role === 'gateway') {
+      const addresses = role === 'all' ? workers.map((w) => w.address) : [...(config.server.workerAddresses ?? [])];
+      if (addresses.length === 0) {
+        throw new ConfigError('server.workerAddresses is not set: a gateway needs workers to call', {
+          hint: 'Start workers with `serve --role worker` and pass --set server.workerAddresses=host:port,…',
+        });
+      }
+      workerClient = createWorkerClient(addresses);
+      const client = workerClient;
+      closers.push(async () => client.close());
+      if (config.profile === 'embedded') {
+        const created = await ensureBootstrapKey(stores.records, { tenant: 'default', subject: 'local' });
+        bootstrapKey = created?.key;
+      }
+      const gateway = createGateway({
+        config,
+        stores,
+        conversations,
+        worker: client,
+        embedder,
+        outbox,
+        metrics,
+        log: log.child({ part: 'gateway' }),
+        uiDir: UI_DIR,
+        authenticate: async (presented) => {
+          const principal = await authenticateApiKey(stores.records, presented);
+          return principal
+            ? { keyId: principal.keyId, tenant: principal.tenant, subject: principal.subject, admin: principal.admin }
+            : null;
+        },
+        readiness: async () => ({ records: await stores.sql.query('SELECT 1').then(() => true, () => false) }),
+      });
+      const address = await gateway.app.listen({ host: config.server.host, port: config.server.port });
+      url = `${address.replace('[::1]', 'localhost')}/`;
+      closers.push(async () => {
+        gateway.startDraining();
+        const deadline = Date.now() + config.server.drainTimeout;
+        while (gateway.inFlight() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+        await gateway.app.close();
+      });
+      log.info('gateway listening', { url });
+    }
+    let closing: Promise<void> | undefined;
+    return {
+      role,
+      url,
+      workerAddresses: workers.map((w) => w.address),
+      bootstrapKey,
+      stores,
+      close: () => {
+        closing ??= closeAll();
+        return closing;
+      },
+    };
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
+}

@@ -1,0 +1,9 @@
+// Original file: schemas/grpc/health.proto
+
+export interface HealthCheckRequest {
+  service?: string;
+}
+
+export interface HealthCheckRequest__Output {
+  service: string;
+}

@@ -1,0 +1,9 @@
+// Original file: schemas/grpc/conversation_worker.proto
+
+export interface Step {
+  name?: string;
+}
+
+export interface Step__Output {
+  name: string;
+}

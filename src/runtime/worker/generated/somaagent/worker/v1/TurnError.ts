@@ -1,0 +1,13 @@
+// Original file: schemas/grpc/conversation_worker.proto
+
+export interface TurnError {
+  code?: string;
+  message?: string;
+  retriable?: boolean;
+}
+
+export interface TurnError__Output {
+  code: string;
+  message: string;
+  retriable: boolean;
+}

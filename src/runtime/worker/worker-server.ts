@@ -1,0 +1,124 @@
+import { Server, ServerCredentials, status as GrpcStatus, type ServerWritableStream } from '@grpc/grpc-js';
+import { UnavailableError } from '../../sdk/errors.js';
+import { runTurn, type TurnDeps } from '../../sdk/agent/turn.js';
+import type { Logger } from '../logger.js';
+import type { TurnEvent as GrpcTurnEvent } from './generated/somaagent/worker/v1/TurnEvent.js';
+import type { TurnRequest__Output } from './generated/somaagent/worker/v1/TurnRequest.js';
+import { loadProtocol, toGrpcEvent, WORKER_SERVICE } from './grpc-protocol.js';
+
+/** A running conversation worker. */
+export interface WorkerServer {
+  /** `host:port` it listens on. */
+  readonly address: string;
+  /** Turns running now. */
+  inFlight(): number;
+  /** Stops taking turns (health turns NOT_SERVING), waits for running turns up to `graceMs`, then stops. */
+  close(graceMs?: number): Promise<void>;
+}
+
+/** Options of {@link startWorkerServer}. */
+export interface WorkerServerOptions {
+  readonly host: string;
+  /** 0 picks a free port. */
+  readonly port: number;
+  readonly deps: TurnDeps;
+  readonly log: Logger;
+}
+
+/**
+ * Serves `ConversationWorker.RunTurn` over gRPC (plaintext; bind it to loopback or a private network) and
+ * the standard health service. A cancelled call (client gone, deadline passed) aborts its turn.
+ */
+export async function startWorkerServer(options: WorkerServerOptions): Promise<WorkerServer> {
+  const { worker, health } = loadProtocol();
+  const server = new Server({ 'grpc.max_receive_message_length': 1024 * 1024 });
+  let serving = true;
+  const running = new Set<AbortController>();
+
+  server.addService(worker.somaagent.worker.v1.ConversationWorker.service, {
+    RunTurn: (call: ServerWritableStream<TurnRequest__Output, GrpcTurnEvent>) => {
+      if (!serving) {
+        call.emit('error', { code: GrpcStatus.UNAVAILABLE, details: 'the worker is shutting down' });
+        return;
+      }
+      const abort = new AbortController();
+      running.add(abort);
+      call.on('cancelled', () => abort.abort(new Error('the turn was cancelled by the caller')));
+      const request = call.request;
+      void (async () => {
+        const started = Date.now();
+        let outcome = 'reply';
+        try {
+          for await (const event of runTurn(
+            options.deps,
+            {
+              tenant: request.tenant,
+              subject: request.subject,
+              conversationId: request.conversationId,
+              text: request.text,
+              turnId: request.turnId,
+              actor: request.actor,
+            },
+            abort.signal,
+          )) {
+            if (abort.signal.aborted) break;
+            if (event.type === 'error') outcome = `error ${event.code}`;
+            call.write(toGrpcEvent(event));
+          }
+          if (abort.signal.aborted) outcome = 'cancelled';
+          call.end();
+        } catch (error) {
+          outcome = 'cancelled';
+          if (!abort.signal.aborted) {
+            call.emit('error', { code: GrpcStatus.INTERNAL, details: (error as Error).message });
+          }
+        } finally {
+          running.delete(abort);
+          options.log.debug('turn', { turnId: request.turnId, outcome, ms: Date.now() - started });
+        }
+      })();
+    },
+  });
+  server.addService(health.grpc.health.v1.Health.service, {
+    Check: (
+      call: { request: { service: string } },
+      callback: (error: null, response: { status: 'SERVING' | 'NOT_SERVING' | 'SERVICE_UNKNOWN' }) => void,
+    ) => {
+      const known = call.request.service === '' || call.request.service === WORKER_SERVICE;
+      callback(null, { status: !known ? 'SERVICE_UNKNOWN' : serving ? 'SERVING' : 'NOT_SERVING' });
+    },
+  });
+
+  const port = await new Promise<number>((resolve, reject) => {
+    server.bindAsync(`${options.host}:${options.port}`, ServerCredentials.createInsecure(), (error, bound) =>
+      error
+        ? reject(
+            new UnavailableError('worker', `${options.host}:${options.port}`, `cannot listen: ${error.message}`, {
+              hint: 'Pick another port with --worker-port, or 0 for a free one.',
+            }),
+          )
+        : resolve(bound),
+    );
+  });
+  const address = `${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}`;
+  return {
+    address,
+    inFlight: () => running.size,
+    async close(graceMs = 30_000) {
+      serving = false;
+      const deadline = Date.now() + graceMs;
+      while (running.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      for (const abort of running) abort.abort(new Error('the worker stopped'));
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          server.forceShutdown();
+          resolve();
+        }, 2000);
+        server.tryShutdown(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    },
+  };
+}
