@@ -3,6 +3,8 @@
  *
  * @packageDocumentation
  */
+export * from './agent/embeddings/index.js';
+export * from './agent/model/index.js';
 export * from './config/index.js';
 export { type DoctorReport, type EngineReport, runDoctor } from './diagnostics/doctor.js';
 export {

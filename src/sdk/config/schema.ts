@@ -35,6 +35,21 @@ export interface SomaConfig {
   readonly postgres: { readonly url: string };
   readonly vector: { readonly backend: 'pgvector' | 'qdrant'; readonly dimensions: number };
   readonly qdrant: { readonly url: string; readonly apiKey: string | undefined; readonly collection: string };
+  /** The chat model: `offline` (embedded, deterministic, no network) or an OpenAI-compatible server. */
+  readonly model: {
+    readonly provider: 'offline' | 'openai';
+    readonly baseUrl: string | undefined;
+    readonly apiKey: string | undefined;
+    readonly name: string | undefined;
+  };
+  /** The embedder of long-term memory; its vectors have `vector.dimensions` dimensions. */
+  readonly embeddings: {
+    readonly provider: 'hashed' | 'openai';
+    readonly baseUrl: string | undefined;
+    readonly apiKey: string | undefined;
+    readonly model: string | undefined;
+    readonly sendDimensions: boolean;
+  };
   readonly s3: {
     readonly endpoint: string | undefined;
     readonly region: string;
@@ -321,6 +336,82 @@ export const CONFIG_KEYS: readonly KeyDefinition[] = [
     expected: 'letters, digits, _ or -',
     parse: text(/^[A-Za-z0-9_-]{1,128}$/),
     default: 'soma_memory',
+  },
+  {
+    key: 'model.provider',
+    env: 'SOMA_MODEL_PROVIDER',
+    description:
+      'chat model: offline (embedded, deterministic, no network) or openai (any OpenAI-compatible server)',
+    expected: 'one of offline, openai',
+    parse: oneOf('offline', 'openai'),
+    default: 'offline',
+  },
+  {
+    key: 'model.baseUrl',
+    env: 'SOMA_MODEL_BASE_URL',
+    description: 'base URL of the OpenAI-compatible chat API (model.provider = openai)',
+    expected: 'an http:// or https:// URL, e.g. https://api.openai.com/v1',
+    parse: optional(url('http:', 'https:')),
+    default: undefined,
+  },
+  {
+    key: 'model.apiKey',
+    env: 'SOMA_MODEL_API_KEY',
+    description: 'API key of the chat API, sent as a bearer token (model.provider = openai)',
+    expected: 'a string',
+    parse: optional(text()),
+    default: undefined,
+    secret: true,
+  },
+  {
+    key: 'model.name',
+    env: 'SOMA_MODEL_NAME',
+    description: 'model name sent to the chat API (model.provider = openai)',
+    expected: 'a model name, e.g. gpt-4o-mini',
+    parse: optional(text(/^\S{1,256}$/)),
+    default: undefined,
+  },
+  {
+    key: 'embeddings.provider',
+    env: 'SOMA_EMBEDDINGS_PROVIDER',
+    description:
+      'memory embedder: hashed (embedded, deterministic, lexical) or openai (OpenAI-compatible API)',
+    expected: 'one of hashed, openai',
+    parse: oneOf('hashed', 'openai'),
+    default: 'hashed',
+  },
+  {
+    key: 'embeddings.baseUrl',
+    env: 'SOMA_EMBEDDINGS_BASE_URL',
+    description: 'base URL of the OpenAI-compatible embeddings API (default: model.baseUrl)',
+    expected: 'an http:// or https:// URL, e.g. https://api.openai.com/v1',
+    parse: optional(url('http:', 'https:')),
+    default: (r) => r['model.baseUrl'],
+  },
+  {
+    key: 'embeddings.apiKey',
+    env: 'SOMA_EMBEDDINGS_API_KEY',
+    description: 'API key of the embeddings API (default: model.apiKey)',
+    expected: 'a string',
+    parse: optional(text()),
+    default: (r) => r['model.apiKey'],
+    secret: true,
+  },
+  {
+    key: 'embeddings.model',
+    env: 'SOMA_EMBEDDINGS_MODEL',
+    description: 'embedding model name (embeddings.provider = openai)',
+    expected: 'a model name, e.g. text-embedding-3-small',
+    parse: optional(text(/^\S{1,256}$/)),
+    default: undefined,
+  },
+  {
+    key: 'embeddings.sendDimensions',
+    env: 'SOMA_EMBEDDINGS_SEND_DIMENSIONS',
+    description: 'send vector.dimensions as the `dimensions` field (turn off for models that reject it)',
+    expected: 'true or false',
+    parse: boolean,
+    default: true,
   },
   {
     key: 's3.endpoint',
