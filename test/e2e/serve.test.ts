@@ -1,0 +1,177 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readSse, type ServeProcess, startServe } from '../support/serve.js';
+
+// `somaagent serve` as users run it: the built CLI, embedded profile, no services, a fresh data directory.
+describe('somaagent serve (embedded profile)', () => {
+  let server: ServeProcess;
+  let auth: Record<string, string>;
+  const api = (path: string, init: RequestInit = {}) =>
+    fetch(new URL(path, server.url), { ...init, headers: { ...auth, ...(init.headers as Record<string, string>) } });
+  const json = { 'Content-Type': 'application/json' };
+  const newConversation = async () => {
+    const response = await api('/v1/conversations', { method: 'POST', headers: json, body: '{"title":"t"}' });
+    expect(response.status).toBe(201);
+    return ((await response.json()) as { id: string }).id;
+  };
+
+  beforeAll(async () => {
+    server = await startServe();
+    expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+    expect(server.key).toMatch(/\S{20,}/);
+    auth = { Authorization: `Bearer ${server.key}` };
+  }, 90_000);
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it('serves health, readiness, metrics, the OpenAPI document and the web page without a key', async () => {
+    expect(await (await fetch(new URL('/healthz', server.url))).json()).toEqual({ status: 'ok' });
+    const ready = await fetch(new URL('/readyz', server.url));
+    expect(ready.status).toBe(200);
+    expect(((await ready.json()) as { checks: Record<string, boolean> }).checks).toMatchObject({ worker: true, records: true });
+    const openapi = (await (await fetch(new URL('/openapi.json', server.url))).json()) as { openapi: string; paths: Record<string, unknown> };
+    expect(openapi.openapi).toBe('3.1.0');
+    expect(Object.keys(openapi.paths)).toEqual(
+      expect.arrayContaining(['/v1/conversations', '/v1/conversations/{id}', '/v1/conversations/{id}/messages', '/healthz', '/readyz', '/metrics']),
+    );
+    const page = await fetch(new URL('/', server.url));
+    expect(page.headers.get('content-type')).toContain('text/html');
+    expect(await page.text()).toContain('<html');
+    const metrics = await (await fetch(new URL('/metrics', server.url))).text();
+    expect(metrics).toContain('# TYPE soma_http_requests_total counter');
+    expect(metrics).toMatch(/soma_process_resident_memory_bytes \d+/);
+  });
+
+  it('refuses requests without a valid key, with a message that says what to do', async () => {
+    const none = await fetch(new URL('/v1/conversations', server.url));
+    expect(none.status).toBe(401);
+    expect(none.headers.get('www-authenticate')).toBe('Bearer');
+    expect(((await none.json()) as { error: { code: string; hint: string } }).error).toMatchObject({
+      code: 'UNAUTHENTICATED',
+      hint: expect.stringContaining('keys create'),
+    });
+    const wrong = await fetch(new URL('/v1/conversations', server.url), { headers: { Authorization: 'Bearer soma_nope_nope' } });
+    expect(wrong.status).toBe(401);
+  });
+
+  it('creates, lists, reads and deletes conversations', async () => {
+    const id = await newConversation();
+    const list = (await (await api('/v1/conversations')).json()) as { conversations: Array<{ id: string }> };
+    expect(list.conversations.map((c) => c.id)).toContain(id);
+    const one = await api(`/v1/conversations/${id}`);
+    expect(one.status).toBe(200);
+    expect(await one.json()).toMatchObject({ id, title: 't', messageCount: 0 });
+    expect((await api(`/v1/conversations/${id}`, { method: 'DELETE' })).status).toBe(204);
+    expect((await api(`/v1/conversations/${id}`)).status).toBe(404);
+  });
+
+  it('rejects malformed input with 4xx and a clear message', async () => {
+    const id = await newConversation();
+    const cases: Array<[RequestInit, number, RegExp]> = [
+      [{ method: 'POST', headers: json, body: '{}' }, 400, /text/],
+      [{ method: 'POST', headers: json, body: '{"text": 5}' }, 400, /text/],
+      [{ method: 'POST', headers: json, body: '{"text": "   "}' }, 400, /empty/],
+      [{ method: 'POST', headers: json, body: '{"text": "hi", "extra": 1}' }, 400, /additional/],
+      [{ method: 'POST', headers: json, body: '{"text": ' }, 400, /JSON/],
+      [{ method: 'POST', headers: json, body: JSON.stringify({ text: 'x'.repeat(70 * 1024) }) }, 413, /larger than/],
+      [{ method: 'POST', headers: { 'Content-Type': 'text/plain' }, body: 'hi' }, 415, /content type/],
+    ];
+    for (const [init, status, message] of cases) {
+      const response = await api(`/v1/conversations/${id}/messages`, init);
+      const body = (await response.json()) as { error: { code: string; message: string } };
+      expect(response.status, JSON.stringify(body)).toBe(status);
+      expect(body.error.message).toMatch(message);
+    }
+    const missing = await api('/v1/conversations/nope/messages', { method: 'POST', headers: json, body: '{"text":"hi"}' });
+    expect(missing.status).toBe(404);
+    const badKey = await api(`/v1/conversations/${id}/messages`, {
+      method: 'POST',
+      headers: { ...json, 'Idempotency-Key': 'has space' },
+      body: '{"text":"hi"}',
+    });
+    expect(badKey.status).toBe(400);
+    expect((await api('/v1/nothing')).status).toBe(404);
+  });
+
+  it('streams a turn that runs a sandboxed tool as Server-Sent Events', async () => {
+    const id = await newConversation();
+    const response = await api(`/v1/conversations/${id}/messages`, {
+      method: 'POST',
+      headers: { ...json, Accept: 'text/event-stream' },
+      body: JSON.stringify({ text: '/run 6 * 7' }),
+    });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toContain('text/event-stream');
+    expect(response.headers.get('ratelimit-limit')).toBe('600');
+    const events = await readSse(response);
+    const names = events.map((e) => e.event);
+    expect(names[0]).toBe('turn');
+    expect(names).toEqual(expect.arrayContaining(['step', 'tool_start', 'tool_result', 'token', 'reply']));
+    expect(names.at(-1)).toBe('reply');
+    const result = events.find((e) => e.event === 'tool_result')?.data;
+    expect(result).toMatchObject({ name: 'run_javascript', status: 'ok' });
+    expect(JSON.stringify(result?.output)).toContain('42');
+    const reply = events.at(-1)?.data as { text: string };
+    expect(reply.text).toContain('42');
+    const history = (await (await api(`/v1/conversations/${id}/messages`)).json()) as {
+      messages: Array<{ role: string; text: string; toolCalls?: unknown[] }>;
+    };
+    expect(history.messages.map((m) => m.role)).toEqual(['user', 'assistant']);
+    expect(history.messages[1]?.toolCalls).toHaveLength(1);
+  });
+
+  it('contains a runaway tool with a clear tool error and keeps serving', async () => {
+    const id = await newConversation();
+    const response = await api(`/v1/conversations/${id}/messages`, {
+      method: 'POST',
+      headers: json,
+      body: JSON.stringify({ text: '/run while (true) {}' }),
+    });
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as { toolCalls: Array<{ status: string; error?: { message: string } }> };
+    expect(body.toolCalls[0]?.status).toMatch(/timeout|error/);
+    expect((await fetch(new URL('/healthz', server.url))).status).toBe(200);
+  });
+
+  it('answers from long-term memory in a later conversation', async () => {
+    const first = await newConversation();
+    await api(`/v1/conversations/${first}/messages`, {
+      method: 'POST',
+      headers: json,
+      body: JSON.stringify({ text: 'My favourite colour is teal.' }),
+    });
+    const second = await newConversation();
+    const response = await api(`/v1/conversations/${second}/messages`, {
+      method: 'POST',
+      headers: json,
+      body: JSON.stringify({ text: 'What is my favourite colour?' }),
+    });
+    const body = (await response.json()) as { reply: string };
+    expect(body.reply).toContain('teal');
+    const search = (await (await api('/v1/memory/search?q=favourite%20colour')).json()) as {
+      results: Array<{ text: string }>;
+    };
+    expect(search.results[0]?.text).toContain('teal');
+  });
+
+  it('returns the first result for a retried Idempotency-Key and runs no tool again', async () => {
+    const id = await newConversation();
+    const send = (text: string) =>
+      api(`/v1/conversations/${id}/messages`, {
+        method: 'POST',
+        headers: { ...json, 'Idempotency-Key': 'retry-1' },
+        body: JSON.stringify({ text }),
+      });
+    const first = (await (await send('/run Math.random()')).json()) as { messageId: string; toolCalls: Array<{ output: unknown }> };
+    const again = (await (await send('/run Math.random()')).json()) as { messageId: string; toolCalls: Array<{ output: unknown }> };
+    expect(again.messageId).toBe(first.messageId);
+    // Math.random() would differ had the tool run again.
+    expect(again.toolCalls[0]?.output).toEqual(first.toolCalls[0]?.output);
+    const history = (await (await api(`/v1/conversations/${id}/messages`)).json()) as { messages: unknown[] };
+    expect(history.messages).toHaveLength(2);
+    const reused = await send('a different message');
+    expect(reused.status).toBe(422);
+    const metrics = await (await fetch(new URL('/metrics', server.url))).text();
+    expect(metrics).toMatch(/soma_tool_calls_total\{tool="run_javascript",status="ok"\} \d+/);
+  });
+});
