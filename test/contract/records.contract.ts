@@ -4,6 +4,7 @@ import type { Records } from '../../src/sdk/stores/records/records.js';
 import { createRecords } from '../../src/sdk/stores/records/sql-records.js';
 import { migrate } from '../../src/sdk/stores/sql/migrate.js';
 import type { SqlClient } from '../../src/sdk/stores/sql/sql-client.js';
+import { apiKeysContract } from './records.api-keys.contract.js';
 import { auditContract } from './records.audit.contract.js';
 import { governanceContract } from './records.governance.contract.js';
 import { PARAMS, type SqlHarness } from './records.harness.js';
@@ -39,6 +40,7 @@ export function recordsContract(adapterName: string, harness: SqlHarness): void 
     toolsContract(ctx);
     outboxContract(ctx);
     governanceContract(ctx);
+    apiKeysContract(ctx, harness);
 
     it('a transaction spanning audit and outbox commits both or neither', async () => {
       const { records } = ctx();
@@ -73,6 +75,11 @@ export function recordsContract(adapterName: string, harness: SqlHarness): void 
           () => records.legalHolds.get('t', 's'),
           () => records.subjectKeys.getOrCreate('t', 's'),
           () => records.subjectKeys.destroy('t', 's'),
+          () => records.apiKeys.create({ tenant: 't', subject: 's' }),
+          () => records.apiKeys.verify(`soma_0123456789abcdef_${'A'.repeat(43)}`),
+          () => records.apiKeys.list(),
+          () => records.apiKeys.revoke('0123456789abcdef'),
+          () => records.apiKeys.createIfNoneUsable({ tenant: 't', subject: 's' }),
         ]) {
           const error = await call().then(
             () => undefined,

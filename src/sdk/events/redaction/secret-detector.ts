@@ -33,6 +33,9 @@ const PREFIXED = new RegExp(
     prefixed('npm_', '[A-Za-z0-9]{36}', '\\w', '(?!\\w)'),
     prefixed('hf_', '[A-Za-z0-9]{34}', '\\w', '(?!\\w)'),
     prefixed('SG\\.', '[\\w-]{22}\\.[\\w-]{43}'),
+    // somaagent's own API keys, soma_<16 hex id>_<43 base64url secret> (see src/sdk/auth/api-key-format.ts);
+    // a key cut short in a log line still holds most of a secret, so 16+ secret characters suffice
+    prefixed('soma_', '[0-9a-f]{16}_[A-Za-z0-9_-]{16,43}'),
     // Webhook URLs are credentials: whoever has one can post
     'https://hooks\\.slack\\.com/(?:services|workflows|triggers)/[A-Za-z0-9/_-]{20,300}',
     'https://(?:ptb\\.|canary\\.)?discord(?:app)?\\.com/api/webhooks/\\d{5,30}/[A-Za-z0-9_-]{20,200}',
@@ -77,7 +80,8 @@ function secretLike(value: string): boolean {
 }
 
 /**
- * Secrets: private key blocks, API keys and tokens with known prefixes (`sk-`, `ghp_`, `AKIA`, `xoxb-`…),
+ * Secrets: private key blocks, API keys and tokens with known prefixes (`sk-`, `ghp_`, `AKIA`, `xoxb-`,
+ * somaagent's `soma_`…),
  * JWTs, credentials after `Bearer`/`Basic`, passwords in URLs, and values assigned to keys named like
  * secrets (`password`, `*_TOKEN`, `api_key`…). Only the secret value is replaced, not its key.
  */

@@ -1,5 +1,6 @@
 import type { MigrationParams, MigrationReport } from '../sql/migrate.js';
 import type { SqlClient } from '../sql/sql-client.js';
+import type { ApiKeys } from './api-keys.js';
 import type { AuditLog } from './audit-log.js';
 import type { ErasureJobs } from './erasure-jobs.js';
 import type { LegalHolds } from './legal-holds.js';
@@ -18,6 +19,7 @@ export interface Records {
   readonly erasureJobs: ErasureJobs;
   readonly legalHolds: LegalHolds;
   readonly subjectKeys: SubjectKeys;
+  readonly apiKeys: ApiKeys;
   /** Where the records live, without credentials (for messages). */
   readonly address: string;
   /**

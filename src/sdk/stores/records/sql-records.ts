@@ -1,6 +1,7 @@
 import { type MigrationParams, type MigrationReport, migrate } from '../sql/migrate.js';
 import type { SqlClient } from '../sql/sql-client.js';
 import type { Records } from './records.js';
+import { SqlApiKeys } from './sql-api-keys.js';
 import { SqlAuditLog } from './sql-audit-log.js';
 import { SqlErasureJobs } from './sql-erasure-jobs.js';
 import { SqlLegalHolds } from './sql-legal-holds.js';
@@ -21,6 +22,7 @@ export function createRecords(client: SqlClient): Records {
     erasureJobs: new SqlErasureJobs(client),
     legalHolds: new SqlLegalHolds(client),
     subjectKeys: new SqlSubjectKeys(client),
+    apiKeys: new SqlApiKeys(client),
     address: client.address,
     transaction: <T>(work: (records: Records, tx: SqlClient) => Promise<T>): Promise<T> =>
       client.transaction((tx) => work(createRecords(tx), tx)),
