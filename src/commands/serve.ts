@@ -15,16 +15,24 @@ export interface ServeReady {
 }
 
 export default class Serve extends BaseCommand<typeof Serve> {
-  static override summary = 'Run the agent: HTTP gateway, conversation workers, outbox relay and the web chat.';
-  static override description = `With no configuration, everything runs in this process on the embedded profile (no services, no network; data under --data-dir) and listens on 127.0.0.1. The URL is printed when ready; on the first start an admin API key is created and printed once beside it (open the printed link to chat at once).
+  static override summary =
+    'Run the agent: HTTP gateway, conversation workers, outbox relay and the web chat.';
+  static override description =
+    `With no configuration, everything runs in this process on the embedded profile (no services, no network; data under --data-dir) and listens on 127.0.0.1. The URL is printed when ready; on the first start an admin API key is created and printed once beside it (open the printed link to chat at once).
 
 --profile cluster uses Redis, Postgres (pgvector) or Qdrant, S3 and Kafka. --role runs one part per process (cluster profile only): workers (gRPC) with --role worker, a gateway that calls them round-robin with --role gateway --set server.workerAddresses=host:port,…, and the outbox relay with --role relay.
 
 SIGTERM or Ctrl-C: stop taking turns, let running turns finish (server.drainTimeout), flush the outbox, exit 0.
 Logs go to stderr; --json prints one JSON line on stdout when ready and one when stopped.`;
   static override examples = [
-    { description: 'Chat in the browser, no services needed', command: '<%= config.bin %> <%= command.id %>' },
-    { description: 'Any free port, machine-readable start line', command: '<%= config.bin %> <%= command.id %> --port 0 --json' },
+    {
+      description: 'Chat in the browser, no services needed',
+      command: '<%= config.bin %> <%= command.id %>',
+    },
+    {
+      description: 'Any free port, machine-readable start line',
+      command: '<%= config.bin %> <%= command.id %> --port 0 --json',
+    },
     {
       description: 'Cluster: two workers and a gateway in separate processes',
       command:
@@ -37,9 +45,19 @@ Logs go to stderr; --json prints one JSON line on stdout when ready and one when
       default: 'all' as const,
       description: 'Which part to run (all but `all` need --profile cluster).',
     })(),
-    port: Flags.integer({ description: 'Gateway port (0 picks a free one). Sets server.port.', min: 0, max: 65535 }),
-    host: Flags.string({ description: 'Gateway address (default 127.0.0.1: loopback only). Sets server.host.' }),
-    workers: Flags.integer({ description: 'Conversation workers in this process (role all). Sets server.workers.', min: 1, max: 64 }),
+    port: Flags.integer({
+      description: 'Gateway port (0 picks a free one). Sets server.port.',
+      min: 0,
+      max: 65535,
+    }),
+    host: Flags.string({
+      description: 'Gateway address (default 127.0.0.1: loopback only). Sets server.host.',
+    }),
+    workers: Flags.integer({
+      description: 'Conversation workers in this process (role all). Sets server.workers.',
+      min: 1,
+      max: 64,
+    }),
   };
 
   protected override configOverrides(): Record<string, unknown> {
@@ -74,7 +92,8 @@ Logs go to stderr; --json prints one JSON line on stdout when ready and one when
         this.log(`Open ${server.url}#key=${server.bootstrapKey} to chat.`);
         this.log('');
       }
-      if (!server.url) this.log(`somaagent ${server.role} running (${server.workerAddresses.join(', ') || 'relay'})`);
+      if (!server.url)
+        this.log(`somaagent ${server.role} running (${server.workerAddresses.join(', ') || 'relay'})`);
       this.log('Press Ctrl-C to stop.');
     }
     await new Promise<void>((resolve) => {

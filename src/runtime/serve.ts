@@ -64,20 +64,28 @@ export async function startServer(config: SomaConfig, options: ServeOptions): Pr
   }
   const closers: Array<() => Promise<unknown>> = [];
   const closeAll = async () => {
-    for (const close of closers.reverse()) await close().catch((error) => log.warn('close failed', { error: String(error) }));
+    for (const close of closers.reverse())
+      await close().catch((error) => log.warn('close failed', { error: String(error) }));
     closers.length = 0;
   };
   try {
     const stores = await openStores(config, { purpose: `serve --role ${role}` });
     closers.push(() => stores.close());
     const metrics = new MetricsRegistry();
-    metrics.gauge('soma_process_resident_memory_bytes', 'Resident set size of this process', () => process.memoryUsage.rss());
+    metrics.gauge('soma_process_resident_memory_bytes', 'Resident set size of this process', () =>
+      process.memoryUsage.rss(),
+    );
 
     const catalog = loadSchemaCatalog();
     const codec = createEventCodec({
       catalog,
       ...(config.kafka.schemaRegistryUrl
-        ? { registry: new SchemaRegistryClient({ url: config.kafka.schemaRegistryUrl, timeoutMs: config.timeouts.request }) }
+        ? {
+            registry: new SchemaRegistryClient({
+              url: config.kafka.schemaRegistryUrl,
+              timeoutMs: config.timeouts.request,
+            }),
+          }
         : {}),
     });
     const outbox = createOutboxWriter({ catalog, codec, redactor: redactorFromConfig(config) });
@@ -91,15 +99,31 @@ export async function startServer(config: SomaConfig, options: ServeOptions): Pr
       const tools = createToolExecutor({
         records: stores.records,
         objects: stores.objects,
-        limits: { timeoutMs: config.tools.timeoutMs, memoryBytes: config.tools.memoryBytes, outputBytes: config.tools.outputBytes },
+        limits: {
+          timeoutMs: config.tools.timeoutMs,
+          memoryBytes: config.tools.memoryBytes,
+          outputBytes: config.tools.outputBytes,
+        },
         artifactThresholdBytes: config.tools.artifactThresholdBytes,
       });
       closers.push(() => tools.close());
-      const deps: TurnDeps = { stores, conversations, model: createModelProvider(config), embedder, tools, outbox };
+      const deps: TurnDeps = {
+        stores,
+        conversations,
+        model: createModelProvider(config),
+        embedder,
+        tools,
+        outbox,
+      };
       const count = role === 'all' ? config.server.workers : 1;
       for (let i = 0; i < count; i++) {
         const port = config.server.workerPort === 0 ? 0 : config.server.workerPort + i;
-        const server = await startWorkerServer({ host: config.server.workerHost, port, deps, log: log.child({ part: 'worker' }) });
+        const server = await startWorkerServer({
+          host: config.server.workerHost,
+          port,
+          deps,
+          log: log.child({ part: 'worker' }),
+        });
         workers.push(server);
         closers.push(() => server.close(config.server.drainTimeout));
         log.info('worker listening', { address: server.address });
@@ -111,7 +135,11 @@ export async function startServer(config: SomaConfig, options: ServeOptions): Pr
       if (config.profile === 'cluster') {
         await stores.events
           .createTopics(Object.keys(EVENT_TOPICS).map((name) => ({ name, partitions: 6 })))
-          .catch((error) => log.warn('could not create the event topics; the relay will retry sending', { error: String(error) }));
+          .catch((error) =>
+            log.warn('could not create the event topics; the relay will retry sending', {
+              error: String(error),
+            }),
+          );
       }
       const relayLog = log.child({ part: 'relay' });
       relay = new OutboxRelay(stores.records.outbox, stores.events, {
@@ -125,13 +153,18 @@ export async function startServer(config: SomaConfig, options: ServeOptions): Pr
         await started.stop();
       });
       metrics.gauge('soma_outbox_sent_total', 'Events the relay published', () => started.metrics().sent);
-      metrics.gauge('soma_outbox_failed_attempts_total', 'Failed publish attempts', () => started.metrics().failedAttempts);
+      metrics.gauge(
+        'soma_outbox_failed_attempts_total',
+        'Failed publish attempts',
+        () => started.metrics().failedAttempts,
+      );
     }
 
     let url: string | undefined;
     let bootstrapKey: string | undefined;
     if (role === 'all' || role === 'gateway') {
-      const addresses = role === 'all' ? workers.map((w) => w.address) : [...(config.server.workerAddresses ?? [])];
+      const addresses =
+        role === 'all' ? workers.map((w) => w.address) : [...(config.server.workerAddresses ?? [])];
       if (addresses.length === 0) {
         throw new ConfigError('server.workerAddresses is not set: a gateway needs workers to call', {
           hint: 'Start workers with `serve --role worker` and pass --set server.workerAddresses=host:port,…',
@@ -157,10 +190,20 @@ export async function startServer(config: SomaConfig, options: ServeOptions): Pr
         authenticate: async (presented) => {
           const principal = await authenticateApiKey(stores.records, presented);
           return principal
-            ? { keyId: principal.keyId, tenant: principal.tenant, subject: principal.subject, admin: principal.admin }
+            ? {
+                keyId: principal.keyId,
+                tenant: principal.tenant,
+                subject: principal.subject,
+                admin: principal.admin,
+              }
             : null;
         },
-        readiness: async () => ({ records: await stores.sql.query('SELECT 1').then(() => true, () => false) }),
+        readiness: async () => ({
+          records: await stores.sql.query('SELECT 1').then(
+            () => true,
+            () => false,
+          ),
+        }),
       });
       const address = await gateway.app.listen({ host: config.server.host, port: config.server.port });
       url = `${address.replace('[::1]', 'localhost')}/`;

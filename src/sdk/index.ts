@@ -33,3 +33,7 @@ export * from './stores/sessions/session-store.js';
 export * from './stores/vector-memory/vector-memory.js';
 /** The package version. */
 export { VERSION } from './version.js';
+export { type Actor, createRuntime, type Runtime, type RuntimeOptions, type SendMessage } from '../runtime/create-runtime.js';
+export type { TurnEvent, TurnRequest, TurnStep, TurnToolResult } from './agent/turn-events.js';
+export type { ConversationMessage, ConversationSummary } from './agent/conversations.js';
+export { createLogger, type Logger, type LogLevel } from '../runtime/logger.js';

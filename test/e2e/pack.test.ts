@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -87,4 +87,35 @@ describe('packed package', () => {
     );
     expect(JSON.parse(show).settings.length).toBeGreaterThan(10);
   });
+
+  it('runs examples/quickstart.ts against the installed package: type-checked, then executed', async () => {
+    copyFileSync(join(ROOT, 'examples/quickstart.ts'), join(project, 'quickstart.ts'));
+    await run(
+      process.execPath,
+      [
+        join(ROOT, 'node_modules/typescript/bin/tsc'),
+        '--strict',
+        '--module',
+        'nodenext',
+        '--moduleResolution',
+        'nodenext',
+        '--target',
+        'es2022',
+        '--types',
+        'node',
+        '--typeRoots',
+        join(ROOT, 'node_modules/@types'),
+        '--outDir',
+        'out',
+        'quickstart.ts',
+      ],
+      { cwd: project },
+    );
+    const dataDir = mkdtempSync(join(tmpdir(), 'soma-example-'));
+    const { stdout } = await run(process.execPath, ['out/quickstart.js', dataDir], { cwd: project, timeout: 120_000 });
+    expect(stdout).toContain('tool run_javascript started');
+    expect(stdout).toMatch(/tool run_javascript: ok .*2,4,6|tool run_javascript: ok .*\[2,4,6\]/);
+    expect(stdout).toMatch(/reply: .+/);
+    expect(stdout).toContain('history: 2 messages');
+  }, 180_000);
 });

@@ -10,7 +10,11 @@ describe('somaagent serve: SIGTERM', () => {
   it('finishes the running turn, flushes the outbox to the event log and exits 0', async () => {
     const server = await startServe();
     const headers = { Authorization: `Bearer ${server.key}`, 'Content-Type': 'application/json' };
-    const created = await fetch(new URL('/v1/conversations', server.url), { method: 'POST', headers, body: '{}' });
+    const created = await fetch(new URL('/v1/conversations', server.url), {
+      method: 'POST',
+      headers,
+      body: '{}',
+    });
     const { id } = (await created.json()) as { id: string };
     // A turn that takes about a second (a busy loop inside the sandbox), then SIGTERM while it runs.
     const turn = fetch(new URL(`/v1/conversations/${id}/messages`, server.url), {
@@ -47,7 +51,13 @@ describe('somaagent serve: SIGTERM', () => {
       });
       await done;
       expect(events.map((e) => e.eventType)).toEqual(
-        expect.arrayContaining(['CONVERSATION_STARTED', 'MESSAGE_RECEIVED', 'TOOL_REQUESTED', 'TOOL_COMPLETED', 'REPLY_COMPLETED']),
+        expect.arrayContaining([
+          'CONVERSATION_STARTED',
+          'MESSAGE_RECEIVED',
+          'TOOL_REQUESTED',
+          'TOOL_COMPLETED',
+          'REPLY_COMPLETED',
+        ]),
       );
       expect(new Set(events.map((e) => e.conversationId))).toEqual(new Set([id]));
     } finally {
@@ -58,7 +68,9 @@ describe('somaagent serve: SIGTERM', () => {
   it('redacts personal data before the events are written', async () => {
     const server = await startServe();
     const headers = { Authorization: `Bearer ${server.key}`, 'Content-Type': 'application/json' };
-    const { id } = (await (await fetch(new URL('/v1/conversations', server.url), { method: 'POST', headers, body: '{}' })).json()) as { id: string };
+    const { id } = (await (
+      await fetch(new URL('/v1/conversations', server.url), { method: 'POST', headers, body: '{}' })
+    ).json()) as { id: string };
     await fetch(new URL(`/v1/conversations/${id}/messages`, server.url), {
       method: 'POST',
       headers,
@@ -78,7 +90,8 @@ describe('somaagent serve: SIGTERM', () => {
           eachMessage: async (message) => {
             const raw = message.value?.toString('latin1') ?? '';
             expect(raw).not.toContain('jane.doe');
-            const event = (await codec.decode<ConversationEvent>(message.value as Buffer, message.topic)).value;
+            const event = (await codec.decode<ConversationEvent>(message.value as Buffer, message.topic))
+              .value;
             if (event.eventType === 'MESSAGE_RECEIVED') {
               texts.push(event.text ?? '');
               resolve();

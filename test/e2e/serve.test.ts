@@ -6,7 +6,10 @@ describe('somaagent serve (embedded profile)', () => {
   let server: ServeProcess;
   let auth: Record<string, string>;
   const api = (path: string, init: RequestInit = {}) =>
-    fetch(new URL(path, server.url), { ...init, headers: { ...auth, ...(init.headers as Record<string, string>) } });
+    fetch(new URL(path, server.url), {
+      ...init,
+      headers: { ...auth, ...(init.headers as Record<string, string>) },
+    });
   const json = { 'Content-Type': 'application/json' };
   const newConversation = async () => {
     const response = await api('/v1/conversations', { method: 'POST', headers: json, body: '{"title":"t"}' });
@@ -28,11 +31,24 @@ describe('somaagent serve (embedded profile)', () => {
     expect(await (await fetch(new URL('/healthz', server.url))).json()).toEqual({ status: 'ok' });
     const ready = await fetch(new URL('/readyz', server.url));
     expect(ready.status).toBe(200);
-    expect(((await ready.json()) as { checks: Record<string, boolean> }).checks).toMatchObject({ worker: true, records: true });
-    const openapi = (await (await fetch(new URL('/openapi.json', server.url))).json()) as { openapi: string; paths: Record<string, unknown> };
+    expect(((await ready.json()) as { checks: Record<string, boolean> }).checks).toMatchObject({
+      worker: true,
+      records: true,
+    });
+    const openapi = (await (await fetch(new URL('/openapi.json', server.url))).json()) as {
+      openapi: string;
+      paths: Record<string, unknown>;
+    };
     expect(openapi.openapi).toBe('3.1.0');
     expect(Object.keys(openapi.paths)).toEqual(
-      expect.arrayContaining(['/v1/conversations', '/v1/conversations/{id}', '/v1/conversations/{id}/messages', '/healthz', '/readyz', '/metrics']),
+      expect.arrayContaining([
+        '/v1/conversations',
+        '/v1/conversations/{id}',
+        '/v1/conversations/{id}/messages',
+        '/healthz',
+        '/readyz',
+        '/metrics',
+      ]),
     );
     const page = await fetch(new URL('/', server.url));
     expect(page.headers.get('content-type')).toContain('text/html');
@@ -50,7 +66,9 @@ describe('somaagent serve (embedded profile)', () => {
       code: 'UNAUTHENTICATED',
       hint: expect.stringContaining('keys create'),
     });
-    const wrong = await fetch(new URL('/v1/conversations', server.url), { headers: { Authorization: 'Bearer soma_nope_nope' } });
+    const wrong = await fetch(new URL('/v1/conversations', server.url), {
+      headers: { Authorization: 'Bearer soma_nope_nope' },
+    });
     expect(wrong.status).toBe(401);
   });
 
@@ -73,7 +91,11 @@ describe('somaagent serve (embedded profile)', () => {
       [{ method: 'POST', headers: json, body: '{"text": "   "}' }, 400, /empty/],
       [{ method: 'POST', headers: json, body: '{"text": "hi", "extra": 1}' }, 400, /additional/],
       [{ method: 'POST', headers: json, body: '{"text": ' }, 400, /JSON/],
-      [{ method: 'POST', headers: json, body: JSON.stringify({ text: 'x'.repeat(70 * 1024) }) }, 413, /larger than/],
+      [
+        { method: 'POST', headers: json, body: JSON.stringify({ text: 'x'.repeat(70 * 1024) }) },
+        413,
+        /larger than/,
+      ],
       [{ method: 'POST', headers: { 'Content-Type': 'text/plain' }, body: 'hi' }, 415, /content type/],
     ];
     for (const [init, status, message] of cases) {
@@ -82,7 +104,11 @@ describe('somaagent serve (embedded profile)', () => {
       expect(response.status, JSON.stringify(body)).toBe(status);
       expect(body.error.message).toMatch(message);
     }
-    const missing = await api('/v1/conversations/nope/messages', { method: 'POST', headers: json, body: '{"text":"hi"}' });
+    const missing = await api('/v1/conversations/nope/messages', {
+      method: 'POST',
+      headers: json,
+      body: '{"text":"hi"}',
+    });
     expect(missing.status).toBe(404);
     const badKey = await api(`/v1/conversations/${id}/messages`, {
       method: 'POST',
@@ -128,7 +154,9 @@ describe('somaagent serve (embedded profile)', () => {
       body: JSON.stringify({ text: '/run while (true) {}' }),
     });
     expect(response.status).toBe(200);
-    const body = (await response.json()) as { toolCalls: Array<{ status: string; error?: { message: string } }> };
+    const body = (await response.json()) as {
+      toolCalls: Array<{ status: string; error?: { message: string } }>;
+    };
     expect(body.toolCalls[0]?.status).toMatch(/timeout|error/);
     expect((await fetch(new URL('/healthz', server.url))).status).toBe(200);
   });
@@ -162,8 +190,14 @@ describe('somaagent serve (embedded profile)', () => {
         headers: { ...json, 'Idempotency-Key': 'retry-1' },
         body: JSON.stringify({ text }),
       });
-    const first = (await (await send('/run Math.random()')).json()) as { messageId: string; toolCalls: Array<{ output: unknown }> };
-    const again = (await (await send('/run Math.random()')).json()) as { messageId: string; toolCalls: Array<{ output: unknown }> };
+    const first = (await (await send('/run Math.random()')).json()) as {
+      messageId: string;
+      toolCalls: Array<{ output: unknown }>;
+    };
+    const again = (await (await send('/run Math.random()')).json()) as {
+      messageId: string;
+      toolCalls: Array<{ output: unknown }>;
+    };
     expect(again.messageId).toBe(first.messageId);
     // Math.random() would differ had the tool run again.
     expect(again.toolCalls[0]?.output).toEqual(first.toolCalls[0]?.output);

@@ -74,7 +74,9 @@ export async function startServe(
 }
 
 /** Reads a Server-Sent Events response into `{event, data}` pairs. */
-export async function readSse(response: Response): Promise<Array<{ event: string; data: Record<string, unknown> }>> {
+export async function readSse(
+  response: Response,
+): Promise<Array<{ event: string; data: Record<string, unknown> }>> {
   const text = await response.text();
   return text
     .split('\n\n')

@@ -87,42 +87,96 @@ export function createGateway(deps: GatewayDeps): Gateway {
     latency.observe(reply.elapsedTime / 1000, { route });
   });
 
-  app.setErrorHandler((error: Error & { validation?: unknown; validationContext?: string; statusCode?: number; code?: string }, request, reply) => {
-    let http: HttpError;
-    if (error.validation) {
-      http = new HttpError(400, 'INVALID_INPUT', `${error.message.replace(/^body\//, 'body.')}`, 'See GET /openapi.json for the expected request.');
-    } else if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-      http = new HttpError(413, 'BODY_TOO_LARGE', `the request body is larger than ${deps.config.server.bodyLimit} bytes`, 'Send a smaller body (server.bodyLimit sets the limit).');
-    } else if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
-      http = new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', `content type ${request.headers['content-type'] ?? '(none)'} is not accepted`, 'Send JSON with Content-Type: application/json.');
-    } else if (error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') {
-      http = new HttpError(400, 'INVALID_INPUT', 'the request body is empty', 'Send a JSON object.');
-    } else if (error instanceof SyntaxError || error.code === 'FST_ERR_CTP_INVALID_JSON_BODY') {
-      http = new HttpError(400, 'INVALID_INPUT', `the request body is not valid JSON: ${error.message}`, 'Send a JSON object.');
-    } else if (typeof error.statusCode === 'number' && error.statusCode < 500 && !(error instanceof HttpError)) {
-      http = new HttpError(error.statusCode, 'INVALID_INPUT', error.message);
-    } else {
-      http = toHttpError(error);
-      if (http.status >= 500) deps.log.error('request failed', { route: request.routeOptions.url, error: (error as Error).message });
-    }
-    for (const [name, value] of Object.entries({ ...request.rateHeaders, ...http.headers })) reply.header(name, value);
-    return reply.status(http.status).send(http.body());
-  });
+  app.setErrorHandler(
+    (
+      error: Error & { validation?: unknown; validationContext?: string; statusCode?: number; code?: string },
+      request,
+      reply,
+    ) => {
+      let http: HttpError;
+      if (error.validation) {
+        http = new HttpError(
+          400,
+          'INVALID_INPUT',
+          `${error.message.replace(/^body\//, 'body.')}`,
+          'See GET /openapi.json for the expected request.',
+        );
+      } else if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+        http = new HttpError(
+          413,
+          'BODY_TOO_LARGE',
+          `the request body is larger than ${deps.config.server.bodyLimit} bytes`,
+          'Send a smaller body (server.bodyLimit sets the limit).',
+        );
+      } else if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+        http = new HttpError(
+          415,
+          'UNSUPPORTED_MEDIA_TYPE',
+          `content type ${request.headers['content-type'] ?? '(none)'} is not accepted`,
+          'Send JSON with Content-Type: application/json.',
+        );
+      } else if (error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') {
+        http = new HttpError(400, 'INVALID_INPUT', 'the request body is empty', 'Send a JSON object.');
+      } else if (error instanceof SyntaxError || error.code === 'FST_ERR_CTP_INVALID_JSON_BODY') {
+        http = new HttpError(
+          400,
+          'INVALID_INPUT',
+          `the request body is not valid JSON: ${error.message}`,
+          'Send a JSON object.',
+        );
+      } else if (
+        typeof error.statusCode === 'number' &&
+        error.statusCode < 500 &&
+        !(error instanceof HttpError)
+      ) {
+        http = new HttpError(error.statusCode, 'INVALID_INPUT', error.message);
+      } else {
+        http = toHttpError(error);
+        if (http.status >= 500)
+          deps.log.error('request failed', {
+            route: request.routeOptions.url,
+            error: (error as Error).message,
+          });
+      }
+      for (const [name, value] of Object.entries({ ...request.rateHeaders, ...http.headers }))
+        reply.header(name, value);
+      return reply.status(http.status).send(http.body());
+    },
+  );
   app.setNotFoundHandler((request, reply) =>
-    reply.status(404).send(
-      new HttpError(404, 'NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`, 'See GET /openapi.json for the API.').body(),
-    ),
+    reply
+      .status(404)
+      .send(
+        new HttpError(
+          404,
+          'NOT_FOUND',
+          `no route ${request.method} ${request.url.split('?')[0]}`,
+          'See GET /openapi.json for the API.',
+        ).body(),
+      ),
   );
 
   const authenticated = async (request: FastifyRequest) => {
     const header = request.headers.authorization;
     const match = typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
     if (!match) {
-      throw new HttpError(401, 'UNAUTHENTICATED', 'missing API key', 'Send Authorization: Bearer KEY (create one with `somaagent keys create`).', { 'WWW-Authenticate': 'Bearer' });
+      throw new HttpError(
+        401,
+        'UNAUTHENTICATED',
+        'missing API key',
+        'Send Authorization: Bearer KEY (create one with `somaagent keys create`).',
+        { 'WWW-Authenticate': 'Bearer' },
+      );
     }
     const principal = await deps.authenticate(match[1] as string);
     if (!principal) {
-      throw new HttpError(401, 'UNAUTHENTICATED', 'the API key is not valid (unknown, revoked or expired)', 'Create a new key with `somaagent keys create`.', { 'WWW-Authenticate': 'Bearer' });
+      throw new HttpError(
+        401,
+        'UNAUTHENTICATED',
+        'the API key is not valid (unknown, revoked or expired)',
+        'Create a new key with `somaagent keys create`.',
+        { 'WWW-Authenticate': 'Bearer' },
+      );
     }
     request.principal = principal;
     const decision = await deps.stores.rateLimiter.take(
@@ -136,14 +190,17 @@ export function createGateway(deps: GatewayDeps): Gateway {
     };
     if (!decision.allowed) {
       const seconds = Math.max(1, Math.ceil(decision.retryAfterMs / 1000));
-      throw new HttpError(429, 'RATE_LIMITED', `too many requests: ${decision.limit} per minute per API key`, `Retry after ${seconds} s.`, { 'Retry-After': String(seconds) });
+      throw new HttpError(
+        429,
+        'RATE_LIMITED',
+        `too many requests: ${decision.limit} per minute per API key`,
+        `Retry after ${seconds} s.`,
+        { 'Retry-After': String(seconds) },
+      );
     }
   };
 
-  const routes: Route[] = [
-    ...systemRoutes(deps, () => routes),
-    ...conversationRoutes(deps, state),
-  ];
+  const routes: Route[] = [...systemRoutes(deps, () => routes), ...conversationRoutes(deps, state)];
   for (const route of routes) {
     app.route({
       method: route.method,

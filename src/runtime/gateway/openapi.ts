@@ -13,7 +13,9 @@ export interface RouteDoc {
     readonly params?: Record<string, unknown>;
   };
   /** Responses by status: description and, when JSON, its schema. */
-  readonly responses: Readonly<Record<string, { description: string; schema?: Record<string, unknown>; sse?: boolean }>>;
+  readonly responses: Readonly<
+    Record<string, { description: string; schema?: Record<string, unknown>; sse?: boolean }>
+  >;
   readonly headers?: ReadonlyArray<{ name: string; description: string }>;
 }
 
@@ -42,22 +44,40 @@ export function openApiDocument(routes: readonly RouteDoc[]): Record<string, unk
       const properties = (schema?.properties ?? {}) as Record<string, Record<string, unknown>>;
       const required = (schema?.required ?? []) as string[];
       for (const [name, property] of Object.entries(properties)) {
-        parameters.push({ name, in: where, required: where === 'path' || required.includes(name), schema: property });
+        parameters.push({
+          name,
+          in: where,
+          required: where === 'path' || required.includes(name),
+          schema: property,
+        });
       }
     }
     for (const header of route.headers ?? []) {
-      parameters.push({ name: header.name, in: 'header', required: false, description: header.description, schema: { type: 'string' } });
+      parameters.push({
+        name: header.name,
+        in: 'header',
+        required: false,
+        description: header.description,
+        schema: { type: 'string' },
+      });
     }
     const responses: Record<string, unknown> = {};
     for (const [status, response] of Object.entries(route.responses)) {
       const content: Record<string, unknown> = {};
       if (response.schema) content['application/json'] = { schema: response.schema };
       if (response.sse) content['text/event-stream'] = { schema: { type: 'string' } };
-      responses[status] = { description: response.description, ...(Object.keys(content).length ? { content } : {}) };
+      responses[status] = {
+        description: response.description,
+        ...(Object.keys(content).length ? { content } : {}),
+      };
     }
     for (const status of route.auth ? ['400', '401', '429'] : []) {
       responses[status] ??= {
-        description: { '400': 'malformed request', '401': 'missing or invalid API key', '429': 'rate limited (see Retry-After)' }[status],
+        description: {
+          '400': 'malformed request',
+          '401': 'missing or invalid API key',
+          '429': 'rate limited (see Retry-After)',
+        }[status],
         content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
       };
     }
@@ -65,7 +85,9 @@ export function openApiDocument(routes: readonly RouteDoc[]): Record<string, unk
     paths[path][route.method.toLowerCase()] = {
       summary: route.summary,
       ...(parameters.length ? { parameters } : {}),
-      ...(route.schema?.body ? { requestBody: { required: true, content: { 'application/json': { schema: route.schema.body } } } } : {}),
+      ...(route.schema?.body
+        ? { requestBody: { required: true, content: { 'application/json': { schema: route.schema.body } } } }
+        : {}),
       responses,
       ...(route.auth ? {} : { security: [] }),
     };

@@ -45,30 +45,67 @@ const SSE_NAME: Record<TurnEvent['type'], string> = {
 };
 
 /** The conversation routes: create, list, read, delete, send a message (SSE or JSON), history. */
-export function conversationRoutes(deps: GatewayDeps, state: { draining: boolean; inFlight: number }): Route[] {
+export function conversationRoutes(
+  deps: GatewayDeps,
+  state: { draining: boolean; inFlight: number },
+): Route[] {
   const { conversations } = deps;
   const turns = deps.metrics.counter('soma_turns_total', 'Conversation turns by outcome');
-  const turnSeconds = deps.metrics.histogram('soma_turn_duration_seconds', 'Turn latency, request to reply', LATENCY_BUCKETS);
+  const turnSeconds = deps.metrics.histogram(
+    'soma_turn_duration_seconds',
+    'Turn latency, request to reply',
+    LATENCY_BUCKETS,
+  );
   const toolCalls = deps.metrics.counter('soma_tool_calls_total', 'Tool calls by tool and status');
   const running = new Set<string>();
+  // Turns of one conversation run one after another: each reads the conversation, then writes it back.
+  const queues = new Map<string, Promise<unknown>>();
+  const inTurn = async <T>(conversation: string, work: () => Promise<T>): Promise<T> => {
+    const previous = queues.get(conversation) ?? Promise.resolve();
+    const next = previous.catch(() => {}).then(work);
+    queues.set(conversation, next);
+    try {
+      return await next;
+    } finally {
+      if (queues.get(conversation) === next) queues.delete(conversation);
+    }
+  };
   const actor = (keyId: string) => `key:${keyId}`;
 
   const sendMessage = async (request: FastifyRequest, reply: FastifyReply) => {
     const principal = principalOf(request);
     const { id } = request.params as { id: string };
     const { text } = request.body as { text: string };
-    if (text.trim() === '') throw new HttpError(400, 'INVALID_INPUT', 'text is empty', 'Send the message as {"text": "…"}.');
+    if (text.trim() === '')
+      throw new HttpError(400, 'INVALID_INPUT', 'text is empty', 'Send the message as {"text": "…"}.');
     if (state.draining) {
-      throw new HttpError(503, 'SHUTTING_DOWN', 'the server is shutting down and takes no new turns', 'Retry shortly (another instance may take it).', { 'Retry-After': '5' });
+      throw new HttpError(
+        503,
+        'SHUTTING_DOWN',
+        'the server is shutting down and takes no new turns',
+        'Retry shortly (another instance may take it).',
+        { 'Retry-After': '5' },
+      );
     }
     const key = request.headers['idempotency-key'];
     if (key !== undefined && (typeof key !== 'string' || !IDEMPOTENCY_KEY.test(key))) {
-      throw new HttpError(400, 'INVALID_INPUT', 'Idempotency-Key must be 1 to 255 visible ASCII characters', 'Use a UUID per message.');
+      throw new HttpError(
+        400,
+        'INVALID_INPUT',
+        'Idempotency-Key must be 1 to 255 visible ASCII characters',
+        'Use a UUID per message.',
+      );
     }
     await conversations.get(principal.tenant, principal.subject, id); // 404 before any streaming
     const turnId = turnIdFor(principal.tenant, id, key);
     if (running.has(turnId)) {
-      throw new HttpError(409, 'TURN_IN_PROGRESS', 'a turn with this Idempotency-Key is still running', 'Wait for it, then retry with the same key to get its result.', { 'Retry-After': '1' });
+      throw new HttpError(
+        409,
+        'TURN_IN_PROGRESS',
+        'a turn with this Idempotency-Key is still running',
+        'Wait for it, then retry with the same key to get its result.',
+        { 'Retry-After': '1' },
+      );
     }
     running.add(turnId);
     state.inFlight += 1;
@@ -80,44 +117,58 @@ export function conversationRoutes(deps: GatewayDeps, state: { draining: boolean
     });
     let outcome = 'reply';
     try {
-      const events = deps.worker.runTurn(
-        { tenant: principal.tenant, subject: principal.subject, conversationId: id, text, turnId, actor: actor(principal.keyId) },
-        { deadlineMs: deps.config.server.turnTimeout, signal: abort.signal },
-      );
-      const accept = String(request.headers.accept ?? '');
-      if (accept.includes('text/event-stream')) {
-        reply.hijack();
-        reply.raw.writeHead(200, {
-          'Content-Type': 'text/event-stream; charset=utf-8',
-          'Cache-Control': 'no-cache, no-transform',
-          Connection: 'keep-alive',
-          'X-Accel-Buffering': 'no',
-          ...request.rateHeaders,
-        });
+      return await inTurn(`${principal.tenant}\0${id}`, async () => {
+        const events = deps.worker.runTurn(
+          {
+            tenant: principal.tenant,
+            subject: principal.subject,
+            conversationId: id,
+            text,
+            turnId,
+            actor: actor(principal.keyId),
+          },
+          { deadlineMs: deps.config.server.turnTimeout, signal: abort.signal },
+        );
+        const accept = String(request.headers.accept ?? '');
+        if (accept.includes('text/event-stream')) {
+          reply.hijack();
+          reply.raw.writeHead(200, {
+            'Content-Type': 'text/event-stream; charset=utf-8',
+            'Cache-Control': 'no-cache, no-transform',
+            Connection: 'keep-alive',
+            'X-Accel-Buffering': 'no',
+            ...request.rateHeaders,
+          });
+          for await (const event of events) {
+            if (event.type === 'error') outcome = `error:${event.code}`;
+            if (event.type === 'tool_result') toolCalls.inc({ tool: event.name, status: event.status });
+            const { type, ...data } = event;
+            reply.raw.write(`event: ${SSE_NAME[type]}\ndata: ${JSON.stringify(data)}\n\n`);
+          }
+          reply.raw.end();
+          return reply;
+        }
+        const tools: TurnToolResult[] = [];
         for await (const event of events) {
-          if (event.type === 'error') outcome = `error:${event.code}`;
-          if (event.type === 'tool_result') toolCalls.inc({ tool: event.name, status: event.status });
-          const { type, ...data } = event;
-          reply.raw.write(`event: ${SSE_NAME[type]}\ndata: ${JSON.stringify(data)}\n\n`);
+          if (event.type === 'tool_result') {
+            const { type: _, ...result } = event;
+            tools.push(result);
+            toolCalls.inc({ tool: event.name, status: event.status });
+          } else if (event.type === 'error') {
+            outcome = `error:${event.code}`;
+            throw new HttpError(statusOfCode(event.code, event.retriable), event.code, event.message);
+          } else if (event.type === 'reply') {
+            return { turnId, messageId: event.messageId, reply: event.text, toolCalls: tools };
+          }
         }
-        reply.raw.end();
-        return reply;
-      }
-      const tools: TurnToolResult[] = [];
-      for await (const event of events) {
-        if (event.type === 'tool_result') {
-          const { type: _, ...result } = event;
-          tools.push(result);
-          toolCalls.inc({ tool: event.name, status: event.status });
-        } else if (event.type === 'error') {
-          outcome = `error:${event.code}`;
-          throw new HttpError(statusOfCode(event.code, event.retriable), event.code, event.message);
-        } else if (event.type === 'reply') {
-          return { turnId, messageId: event.messageId, reply: event.text, toolCalls: tools };
-        }
-      }
-      outcome = 'error:WORKER_LOST';
-      throw new HttpError(503, 'WORKER_LOST', 'the turn ended without a reply', 'Retry with the same Idempotency-Key.');
+        outcome = 'error:WORKER_LOST';
+        throw new HttpError(
+          503,
+          'WORKER_LOST',
+          'the turn ended without a reply',
+          'Retry with the same Idempotency-Key.',
+        );
+      });
     } finally {
       finished = true;
       running.delete(turnId);
@@ -135,7 +186,11 @@ export function conversationRoutes(deps: GatewayDeps, state: { draining: boolean
       summary: 'Create a conversation',
       auth: true,
       schema: {
-        body: { type: 'object', additionalProperties: false, properties: { title: { type: 'string', maxLength: 200 } } },
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { title: { type: 'string', maxLength: 200 } },
+        },
       },
       responses: { '201': { description: 'created', schema: CONVERSATION } },
       handler: async (request, reply) => {
@@ -159,7 +214,10 @@ export function conversationRoutes(deps: GatewayDeps, state: { draining: boolean
       summary: "List the caller's conversations, newest first",
       auth: true,
       responses: {
-        '200': { description: 'the conversations', schema: { type: 'object', properties: { conversations: { type: 'array', items: CONVERSATION } } } },
+        '200': {
+          description: 'the conversations',
+          schema: { type: 'object', properties: { conversations: { type: 'array', items: CONVERSATION } } },
+        },
       },
       handler: async (request) => {
         const principal = principalOf(request);
@@ -172,11 +230,19 @@ export function conversationRoutes(deps: GatewayDeps, state: { draining: boolean
       summary: 'Read a conversation (admin keys: any conversation of the tenant)',
       auth: true,
       schema: { params: { type: 'object', properties: { id: ID } } },
-      responses: { '200': { description: 'the conversation and its message count', schema: CONVERSATION }, '404': { description: 'no such conversation' } },
+      responses: {
+        '200': { description: 'the conversation and its message count', schema: CONVERSATION },
+        '404': { description: 'no such conversation' },
+      },
       handler: async (request) => {
         const principal = principalOf(request);
         const { id } = request.params as { id: string };
-        const { summary, state: conversation } = await conversations.get(principal.tenant, principal.subject, id, principal.admin);
+        const { summary, state: conversation } = await conversations.get(
+          principal.tenant,
+          principal.subject,
+          id,
+          principal.admin,
+        );
         return { ...summary, messageCount: conversation.messages.length };
       },
     },
@@ -208,7 +274,12 @@ export function conversationRoutes(deps: GatewayDeps, state: { draining: boolean
       summary:
         'Send a message and run a turn. With Accept: text/event-stream the turn streams as Server-Sent Events (turn, step, token, tool_start, tool_result, reply, error); otherwise the final reply comes as JSON.',
       auth: true,
-      headers: [{ name: 'Idempotency-Key', description: 'a retry with the same key returns the first result and runs no tool again' }],
+      headers: [
+        {
+          name: 'Idempotency-Key',
+          description: 'a retry with the same key returns the first result and runs no tool again',
+        },
+      ],
       schema: {
         params: { type: 'object', properties: { id: ID } },
         body: {
@@ -225,7 +296,12 @@ export function conversationRoutes(deps: GatewayDeps, state: { draining: boolean
           schema: {
             type: 'object',
             required: ['turnId', 'messageId', 'reply', 'toolCalls'],
-            properties: { turnId: { type: 'string' }, messageId: { type: 'string' }, reply: { type: 'string' }, toolCalls: { type: 'array', items: TOOL_CALL } },
+            properties: {
+              turnId: { type: 'string' },
+              messageId: { type: 'string' },
+              reply: { type: 'string' },
+              toolCalls: { type: 'array', items: TOOL_CALL },
+            },
           },
         },
         '404': { description: 'no such conversation' },
@@ -241,11 +317,19 @@ export function conversationRoutes(deps: GatewayDeps, state: { draining: boolean
       summary: 'The conversation history (admin keys: any conversation of the tenant)',
       auth: true,
       schema: { params: { type: 'object', properties: { id: ID } } },
-      responses: { '200': { description: 'messages, oldest first' }, '404': { description: 'no such conversation' } },
+      responses: {
+        '200': { description: 'messages, oldest first' },
+        '404': { description: 'no such conversation' },
+      },
       handler: async (request) => {
         const principal = principalOf(request);
         const { id } = request.params as { id: string };
-        const { state: conversation } = await conversations.get(principal.tenant, principal.subject, id, principal.admin);
+        const { state: conversation } = await conversations.get(
+          principal.tenant,
+          principal.subject,
+          id,
+          principal.admin,
+        );
         return {
           messages: conversation.messages.map(({ turnId: _, ...message }) => message),
         };

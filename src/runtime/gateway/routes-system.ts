@@ -33,7 +33,10 @@ export function systemRoutes(deps: GatewayDeps, allRoutes: () => readonly Route[
           reply
             .header('Content-Type', UI_TYPES[file] ?? 'application/octet-stream')
             .header('Cache-Control', 'no-cache')
-            .header('Content-Security-Policy', "default-src 'self'; connect-src 'self'; img-src 'self' data:; style-src 'self'")
+            .header(
+              'Content-Security-Policy',
+              "default-src 'self'; connect-src 'self'; img-src 'self' data:; style-src 'self'",
+            )
             .send(body),
       });
     }
@@ -45,7 +48,9 @@ export function systemRoutes(deps: GatewayDeps, allRoutes: () => readonly Route[
       url: '/healthz',
       summary: 'Liveness: the process answers',
       auth: false,
-      responses: { '200': { description: 'alive', schema: { type: 'object', properties: { status: { const: 'ok' } } } } },
+      responses: {
+        '200': { description: 'alive', schema: { type: 'object', properties: { status: { const: 'ok' } } } },
+      },
       handler: async () => ({ status: 'ok' }),
     },
     {
@@ -53,7 +58,10 @@ export function systemRoutes(deps: GatewayDeps, allRoutes: () => readonly Route[
       url: '/readyz',
       summary: 'Readiness: a worker is serving and the stores answer',
       auth: false,
-      responses: { '200': { description: 'ready' }, '503': { description: 'not ready; the failing checks are false' } },
+      responses: {
+        '200': { description: 'ready' },
+        '503': { description: 'not ready; the failing checks are false' },
+      },
       handler: async (_request, reply) => {
         const checks: Record<string, boolean> = { worker: await deps.worker.healthy(1000) };
         Object.assign(checks, deps.readiness ? await deps.readiness().catch(() => ({ stores: false })) : {});
@@ -87,7 +95,10 @@ export function systemRoutes(deps: GatewayDeps, allRoutes: () => readonly Route[
         querystring: {
           type: 'object',
           required: ['q'],
-          properties: { q: { type: 'string', minLength: 1, maxLength: 4096 }, k: { type: 'integer', minimum: 1, maximum: 50, default: 5 } },
+          properties: {
+            q: { type: 'string', minLength: 1, maxLength: 4096 },
+            k: { type: 'integer', minimum: 1, maximum: 50, default: 5 },
+          },
         },
       },
       responses: { '200': { description: 'hits, best first' } },
@@ -95,7 +106,12 @@ export function systemRoutes(deps: GatewayDeps, allRoutes: () => readonly Route[
         const principal = principalOf(request);
         const { q, k } = request.query as { q: string; k: number };
         const [vector] = await deps.embedder.embed([q]);
-        const hits = await deps.stores.memory.search({ tenant: principal.tenant, subject: principal.subject, vector: vector ?? [], topK: k ?? 5 });
+        const hits = await deps.stores.memory.search({
+          tenant: principal.tenant,
+          subject: principal.subject,
+          vector: vector ?? [],
+          topK: k ?? 5,
+        });
         return {
           results: hits.map((hit) => ({
             id: hit.record.id,
@@ -111,12 +127,20 @@ export function systemRoutes(deps: GatewayDeps, allRoutes: () => readonly Route[
       url: '/v1/artifacts',
       summary: "Read an artifact a tool produced (the caller's own; admin keys: the tenant's)",
       auth: true,
-      schema: { querystring: { type: 'object', required: ['key'], properties: { key: { type: 'string', minLength: 1, maxLength: 1024 } } } },
+      schema: {
+        querystring: {
+          type: 'object',
+          required: ['key'],
+          properties: { key: { type: 'string', minLength: 1, maxLength: 1024 } },
+        },
+      },
       responses: { '200': { description: 'the artifact bytes' }, '404': { description: 'no such artifact' } },
       handler: async (request, reply) => {
         const principal = principalOf(request);
         const { key } = request.query as { key: string };
-        const allowed = principal.admin ? tenantPrefix(principal.tenant) : subjectPrefix(principal.tenant, principal.subject);
+        const allowed = principal.admin
+          ? tenantPrefix(principal.tenant)
+          : subjectPrefix(principal.tenant, principal.subject);
         if (!key.startsWith(allowed) || key.includes('/../')) {
           throw new HttpError(404, 'NOT_FOUND', 'no such artifact', 'Use a key from a tool_result event.');
         }
@@ -125,7 +149,10 @@ export function systemRoutes(deps: GatewayDeps, allRoutes: () => readonly Route[
           return reply
             .header('Content-Type', object.contentType)
             .header('Content-Length', String(object.size))
-            .header('Content-Disposition', `attachment; filename="${key.split('/').pop()?.replace(/"/g, '') ?? 'artifact'}"`)
+            .header(
+              'Content-Disposition',
+              `attachment; filename="${key.split('/').pop()?.replace(/"/g, '') ?? 'artifact'}"`,
+            )
             .send(object.body);
         } catch (error) {
           if (isSomaError(error) && error.code === 'NOT_FOUND') {

@@ -4,7 +4,10 @@ import { loadSync } from '@grpc/proto-loader';
 import type { TurnEvent, TurnToolResult } from '../../sdk/agent/turn-events.js';
 import type { ProtoGrpcType as WorkerProto } from './generated/conversation_worker.js';
 import type { ProtoGrpcType as HealthProto } from './generated/health.js';
-import type { TurnEvent as GrpcTurnEvent, TurnEvent__Output } from './generated/somaagent/worker/v1/TurnEvent.js';
+import type {
+  TurnEvent as GrpcTurnEvent,
+  TurnEvent__Output,
+} from './generated/somaagent/worker/v1/TurnEvent.js';
 
 const PROTO_DIR = fileURLToPath(new URL('../../../schemas/grpc/', import.meta.url));
 
@@ -16,7 +19,9 @@ export function loadProtocol(): { worker: WorkerProto; health: HealthProto } {
   const worker = loadPackageDefinition(
     loadSync(`${PROTO_DIR}conversation_worker.proto`, LOAD_OPTIONS),
   ) as unknown as WorkerProto;
-  const health = loadPackageDefinition(loadSync(`${PROTO_DIR}health.proto`, LOAD_OPTIONS)) as unknown as HealthProto;
+  const health = loadPackageDefinition(
+    loadSync(`${PROTO_DIR}health.proto`, LOAD_OPTIONS),
+  ) as unknown as HealthProto;
   return { worker, health };
 }
 
@@ -33,7 +38,9 @@ export function toGrpcEvent(event: TurnEvent): GrpcTurnEvent {
     case 'token':
       return { token: { text: event.text } };
     case 'tool_start':
-      return { toolStart: { callId: event.callId, name: event.name, inputJson: JSON.stringify(event.input ?? null) } };
+      return {
+        toolStart: { callId: event.callId, name: event.name, inputJson: JSON.stringify(event.input ?? null) },
+      };
     case 'tool_result':
       return {
         toolResult: {
@@ -91,7 +98,12 @@ export function fromGrpcEvent(message: TurnEvent__Output): TurnEvent | undefined
   }
   if (message.reply) return { type: 'reply', messageId: message.reply.messageId, text: message.reply.text };
   if (message.error) {
-    return { type: 'error', code: message.error.code, message: message.error.message, retriable: message.error.retriable };
+    return {
+      type: 'error',
+      code: message.error.code,
+      message: message.error.message,
+      retriable: message.error.retriable,
+    };
   }
   return undefined;
 }

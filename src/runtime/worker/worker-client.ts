@@ -8,7 +8,10 @@ import { fromGrpcEvent, loadProtocol, WORKER_SERVICE } from './grpc-protocol.js'
 /** The gateway's handle on one or more conversation workers. */
 export interface WorkerClient {
   /** Runs a turn on some worker and yields its events. Ends with a `reply` or an `error` event. */
-  runTurn(request: TurnRequest, options?: { deadlineMs?: number; signal?: AbortSignal }): AsyncIterable<TurnEvent>;
+  runTurn(
+    request: TurnRequest,
+    options?: { deadlineMs?: number; signal?: AbortSignal },
+  ): AsyncIterable<TurnEvent>;
   /** Whether a worker answers the health check with SERVING within `timeoutMs`. */
   healthy(timeoutMs?: number): Promise<boolean>;
   close(): void;
@@ -32,7 +35,11 @@ export function createWorkerClient(addresses: readonly string[]): WorkerClient {
     credentials.createInsecure(),
     channelOptions,
   ) as ConversationWorkerClient;
-  const healthClient = new health.grpc.health.v1.Health(target, credentials.createInsecure(), channelOptions) as HealthClient;
+  const healthClient = new health.grpc.health.v1.Health(
+    target,
+    credentials.createInsecure(),
+    channelOptions,
+  ) as HealthClient;
   const where = addresses.join(',');
 
   return {
@@ -64,7 +71,8 @@ export function createWorkerClient(addresses: readonly string[]): WorkerClient {
           yield {
             type: 'error',
             code: 'WORKER_LOST',
-            message: 'the worker stopped before the turn finished; nothing of it was saved — retry with the same Idempotency-Key',
+            message:
+              'the worker stopped before the turn finished; nothing of it was saved — retry with the same Idempotency-Key',
             retriable: true,
           };
         }
@@ -83,7 +91,12 @@ export function createWorkerClient(addresses: readonly string[]): WorkerClient {
             : code === 'WORKER_UNAVAILABLE'
               ? `no conversation worker is reachable at ${where}`
               : `the conversation worker failed: ${e.details ?? e.message}`;
-        yield { type: 'error', code, message: `${message}; retry with the same Idempotency-Key`, retriable: true };
+        yield {
+          type: 'error',
+          code,
+          message: `${message}; retry with the same Idempotency-Key`,
+          retriable: true,
+        };
       } finally {
         options.signal?.removeEventListener('abort', onAbort);
         if (!ended) call.cancel();
@@ -91,8 +104,10 @@ export function createWorkerClient(addresses: readonly string[]): WorkerClient {
     },
     healthy(timeoutMs = 1000) {
       return new Promise((resolve) => {
-        healthClient.Check({ service: WORKER_SERVICE }, { deadline: new Date(Date.now() + timeoutMs) }, (error, response) =>
-          resolve(!error && response?.status === 'SERVING'),
+        healthClient.Check(
+          { service: WORKER_SERVICE },
+          { deadline: new Date(Date.now() + timeoutMs) },
+          (error, response) => resolve(!error && response?.status === 'SERVING'),
         );
       });
     },

@@ -93,9 +93,14 @@ export async function startWorkerServer(options: WorkerServerOptions): Promise<W
     server.bindAsync(`${options.host}:${options.port}`, ServerCredentials.createInsecure(), (error, bound) =>
       error
         ? reject(
-            new UnavailableError('worker', `${options.host}:${options.port}`, `cannot listen: ${error.message}`, {
-              hint: 'Pick another port with --worker-port, or 0 for a free one.',
-            }),
+            new UnavailableError(
+              'worker',
+              `${options.host}:${options.port}`,
+              `cannot listen: ${error.message}`,
+              {
+                hint: 'Pick another port with --worker-port, or 0 for a free one.',
+              },
+            ),
           )
         : resolve(bound),
     );

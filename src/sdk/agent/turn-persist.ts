@@ -120,7 +120,14 @@ function turnEvents(
   for (const { call, result } of outcome.toolRuns) {
     events.push(conversationEvent('TOOL_REQUESTED', { toolCallId: call.id, metadata: { tool: call.name } }));
     const { request: requested, response } = toolExecutionEvents(
-      { tenant, subject: request.subject, conversationId, callId: call.id, name: call.name, input: call.arguments },
+      {
+        tenant,
+        subject: request.subject,
+        conversationId,
+        callId: call.id,
+        name: call.name,
+        input: call.arguments,
+      },
       result,
       subjectRef,
     );

@@ -97,11 +97,18 @@ export async function* runTurn(
 
     yield { type: 'step', name: 'model' };
     const specs = await deps.tools.list(request.tenant);
-    const modelTools = specs.map((s) => ({ name: s.name, description: s.description, inputSchema: s.inputSchema }));
+    const modelTools = specs.map((s) => ({
+      name: s.name,
+      description: s.description,
+      inputSchema: s.inputSchema,
+    }));
     const messages: ChatMessage[] = [
       ...state.messages
         .slice(-options.historyMessages)
-        .map((m): ChatMessage => (m.role === 'user' ? { role: 'user', content: m.text } : { role: 'assistant', content: m.text })),
+        .map(
+          (m): ChatMessage =>
+            m.role === 'user' ? { role: 'user', content: m.text } : { role: 'assistant', content: m.text },
+        ),
       { role: 'user', content: request.text },
     ];
     const toolResults: TurnToolResult[] = [];
