@@ -16,9 +16,14 @@ await runtime.start();
 try {
   const person = { tenant: 'acme', subject: 'ada' };
   const conversation = await runtime.createConversation(person, 'quickstart');
-  for await (const event of runtime.send({ ...person, conversationId: conversation.id, text: '/run [1, 2, 3].map((x) => x * 2)' })) {
+  for await (const event of runtime.send({
+    ...person,
+    conversationId: conversation.id,
+    text: '/run [1, 2, 3].map((x) => x * 2)',
+  })) {
     if (event.type === 'tool_start') console.log(`tool ${event.name} started`);
-    if (event.type === 'tool_result') console.log(`tool ${event.name}: ${event.status} ${JSON.stringify(event.output)}`);
+    if (event.type === 'tool_result')
+      console.log(`tool ${event.name}: ${event.status} ${JSON.stringify(event.output)}`);
     if (event.type === 'reply') console.log(`reply: ${event.text}`);
     if (event.type === 'error') console.log(`error ${event.code}: ${event.message}`);
   }

@@ -9,4 +9,3 @@ npx proto-loader-gen-types --longs=Number --enums=String --defaults --oneofs \
   --grpcLib=@grpc/grpc-js --outDir="$out" schemas/grpc/*.proto >/dev/null
 # NodeNext resolution needs explicit extensions on relative imports.
 find "$out" -name '*.ts' -print0 | xargs -0 sed -i -E "s#from '(\.[^']*)'#from '\1.js'#"
-npx biome format --write "$out" >/dev/null 2>&1 || true

@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createApiKey } from '../../src/sdk/auth/api-keys.js';
 import { pgSqlClient } from '../../src/sdk/stores/sql/pg-sql-client.js';
-import { runLoad, type LoadResult } from './load.js';
+import { type LoadResult, runLoad } from './load.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const arg = (name: string, fallback: string) => {

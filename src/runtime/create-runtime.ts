@@ -1,5 +1,10 @@
 import { recordConversationLifecycle } from '../sdk/agent/conversation-events.js';
-import { type ConversationMessage, type ConversationSummary, Conversations, turnIdFor } from '../sdk/agent/conversations.js';
+import {
+  type ConversationMessage,
+  type ConversationSummary,
+  Conversations,
+  turnIdFor,
+} from '../sdk/agent/conversations.js';
 import type { TurnEvent } from '../sdk/agent/turn-events.js';
 import type { SomaConfig } from '../sdk/config/schema.js';
 import { InvalidInputError } from '../sdk/errors.js';
@@ -81,7 +86,9 @@ export function createRuntime(config: SomaConfig, options: RuntimeOptions = {}):
   let outbox: OutboxWriter | undefined;
   const started = () => {
     if (!server || !worker || !conversations || !outbox) {
-      throw new InvalidInputError('the runtime is not started', { hint: 'Call and await runtime.start() first.' });
+      throw new InvalidInputError('the runtime is not started', {
+        hint: 'Call and await runtime.start() first.',
+      });
     }
     return { server, worker, conversations, outbox };
   };
@@ -92,7 +99,11 @@ export function createRuntime(config: SomaConfig, options: RuntimeOptions = {}):
       worker = createWorkerClient(server.workerAddresses);
       conversations = new Conversations(server.stores.sessions);
       const catalog = loadSchemaCatalog();
-      outbox = createOutboxWriter({ catalog, codec: createEventCodec({ catalog }), redactor: redactorFromConfig(config) });
+      outbox = createOutboxWriter({
+        catalog,
+        codec: createEventCodec({ catalog }),
+        redactor: redactorFromConfig(config),
+      });
     },
     get url() {
       return server?.url;

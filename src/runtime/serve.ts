@@ -4,7 +4,7 @@ import { createEmbedder } from '../sdk/agent/embeddings/create-embedder.js';
 import { createModelProvider } from '../sdk/agent/model/create-model-provider.js';
 import { createToolExecutor, registerBuiltinTools } from '../sdk/agent/tools/tool-executor.js';
 import type { TurnDeps } from '../sdk/agent/turn.js';
-import { ensureBootstrapKey, authenticateApiKey } from '../sdk/auth/api-keys.js';
+import { authenticateApiKey, ensureBootstrapKey } from '../sdk/auth/api-keys.js';
 import type { SomaConfig } from '../sdk/config/schema.js';
 import { ConfigError } from '../sdk/errors.js';
 import { createEventCodec } from '../sdk/events/codec/event-codec.js';

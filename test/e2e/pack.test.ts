@@ -112,7 +112,10 @@ describe('packed package', () => {
       { cwd: project },
     );
     const dataDir = mkdtempSync(join(tmpdir(), 'soma-example-'));
-    const { stdout } = await run(process.execPath, ['out/quickstart.js', dataDir], { cwd: project, timeout: 120_000 });
+    const { stdout } = await run(process.execPath, ['out/quickstart.js', dataDir], {
+      cwd: project,
+      timeout: 120_000,
+    });
     expect(stdout).toContain('tool run_javascript started');
     expect(stdout).toMatch(/tool run_javascript: ok .*2,4,6|tool run_javascript: ok .*\[2,4,6\]/);
     expect(stdout).toMatch(/reply: .+/);

@@ -3,12 +3,12 @@ import { vector } from '@electric-sql/pglite-pgvector';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createApiKey } from '../../src/sdk/auth/api-keys.js';
-import { createEventCodec } from '../../src/sdk/events/codec/event-codec.js';
 import { KafkaEventBus } from '../../src/sdk/events/bus/kafka-event-bus.js';
+import { createEventCodec } from '../../src/sdk/events/codec/event-codec.js';
 import type { ConversationEvent, ToolExecution } from '../../src/sdk/events/schemas/event-types.js';
 import { loadSchemaCatalog } from '../../src/sdk/events/schemas/schema-catalog.js';
 import { pgSqlClient } from '../../src/sdk/stores/sql/pg-sql-client.js';
-import { startServe, type ServeProcess } from '../support/serve.js';
+import { type ServeProcess, startServe } from '../support/serve.js';
 import { describeWithServices, randomName, testEnv } from '../support/services.js';
 
 // The cluster profile end to end: Redis (sessions, rate limits), S3 (artifacts), Kafka (events) are the

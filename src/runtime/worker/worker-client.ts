@@ -1,8 +1,8 @@
-import { credentials, Metadata, status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';
+import { credentials, status as GrpcStatus, Metadata, type ServiceError } from '@grpc/grpc-js';
 import type { TurnEvent, TurnRequest } from '../../sdk/agent/turn-events.js';
 import { UnavailableError } from '../../sdk/errors.js';
-import type { ConversationWorkerClient } from './generated/somaagent/worker/v1/ConversationWorker.js';
 import type { HealthClient } from './generated/grpc/health/v1/Health.js';
+import type { ConversationWorkerClient } from './generated/somaagent/worker/v1/ConversationWorker.js';
 import { fromGrpcEvent, loadProtocol, WORKER_SERVICE } from './grpc-protocol.js';
 
 /** The gateway's handle on one or more conversation workers. */

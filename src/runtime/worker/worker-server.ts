@@ -1,6 +1,6 @@
-import { Server, ServerCredentials, status as GrpcStatus, type ServerWritableStream } from '@grpc/grpc-js';
-import { UnavailableError } from '../../sdk/errors.js';
+import { status as GrpcStatus, Server, ServerCredentials, type ServerWritableStream } from '@grpc/grpc-js';
 import { runTurn, type TurnDeps } from '../../sdk/agent/turn.js';
+import { UnavailableError } from '../../sdk/errors.js';
 import type { Logger } from '../logger.js';
 import type { TurnEvent as GrpcTurnEvent } from './generated/somaagent/worker/v1/TurnEvent.js';
 import type { TurnRequest__Output } from './generated/somaagent/worker/v1/TurnRequest.js';

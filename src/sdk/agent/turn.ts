@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { errorMessage, isSomaError } from '../errors.js';
 import type { OutboxWriter } from '../events/outbox/outbox-writer.js';
 import type { Stores } from '../stores/factory.js';
-import type { Conversations, ConversationMessage, CompletedTurn } from './conversations.js';
+import type { CompletedTurn, ConversationMessage, Conversations } from './conversations.js';
 import { requestHash } from './conversations.js';
 import type { Embedder } from './embeddings/embedder.js';
 import type { ChatMessage, ModelProvider, RecalledMemory, ToolCall } from './model/model-provider.js';

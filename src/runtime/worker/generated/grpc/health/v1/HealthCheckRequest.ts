@@ -1,9 +1,10 @@
 // Original file: schemas/grpc/health.proto
 
+
 export interface HealthCheckRequest {
-  service?: string;
+  'service'?: (string);
 }
 
 export interface HealthCheckRequest__Output {
-  service: string;
+  'service': (string);
 }

@@ -1,9 +1,10 @@
 // Original file: schemas/grpc/conversation_worker.proto
 
+
 export interface Step {
-  name?: string;
+  'name'?: (string);
 }
 
 export interface Step__Output {
-  name: string;
+  'name': (string);
 }

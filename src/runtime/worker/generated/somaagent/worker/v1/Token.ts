@@ -1,9 +1,10 @@
 // Original file: schemas/grpc/conversation_worker.proto
 
+
 export interface Token {
-  text?: string;
+  'text'?: (string);
 }
 
 export interface Token__Output {
-  text: string;
+  'text': (string);
 }

@@ -1,13 +1,14 @@
 // Original file: schemas/grpc/conversation_worker.proto
 
+
 export interface TurnError {
-  code?: string;
-  message?: string;
-  retriable?: boolean;
+  'code'?: (string);
+  'message'?: (string);
+  'retriable'?: (boolean);
 }
 
 export interface TurnError__Output {
-  code: string;
-  message: string;
-  retriable: boolean;
+  'code': (string);
+  'message': (string);
+  'retriable': (boolean);
 }

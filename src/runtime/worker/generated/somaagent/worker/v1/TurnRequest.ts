@@ -1,19 +1,20 @@
 // Original file: schemas/grpc/conversation_worker.proto
 
+
 export interface TurnRequest {
-  tenant?: string;
-  subject?: string;
-  conversationId?: string;
-  text?: string;
-  turnId?: string;
-  actor?: string;
+  'tenant'?: (string);
+  'subject'?: (string);
+  'conversationId'?: (string);
+  'text'?: (string);
+  'turnId'?: (string);
+  'actor'?: (string);
 }
 
 export interface TurnRequest__Output {
-  tenant: string;
-  subject: string;
-  conversationId: string;
-  text: string;
-  turnId: string;
-  actor: string;
+  'tenant': (string);
+  'subject': (string);
+  'conversationId': (string);
+  'text': (string);
+  'turnId': (string);
+  'actor': (string);
 }

@@ -1,9 +1,10 @@
 // Original file: schemas/grpc/conversation_worker.proto
 
+
 export interface TurnStarted {
-  turnId?: string;
+  'turnId'?: (string);
 }
 
 export interface TurnStarted__Output {
-  turnId: string;
+  'turnId': (string);
 }
