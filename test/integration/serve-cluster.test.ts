@@ -177,11 +177,74 @@ describeWithServices(['redis', 's3', 'kafka'], 'somaagent serve --profile cluste
     expect(turnsOf(workers[0] as ServeProcess)).toBeGreaterThan(0);
     expect(turnsOf(workers[1] as ServeProcess)).toBeGreaterThan(0);
 
-    expect(await workers[0]?.stop()).toBe(0);
+    // A worker killed mid-turn: the gateway reports a clear retriable error, nothing of the turn is saved,
+    // and a retry with the same Idempotency-Key completes exactly once on the other worker.
+    const { id } = (await (
+      await fetch(new URL('/v1/conversations', gateway.url), { method: 'POST', headers, body: '{}' })
+    ).json()) as { id: string };
+    const slow = () =>
+      fetch(new URL(`/v1/conversations/${id}/messages`, gateway.url), {
+        method: 'POST',
+        headers: { ...headers, 'Idempotency-Key': 'kill-test' },
+        body: JSON.stringify({
+          text: '/run const end = Date.now() + 1500; while (Date.now() < end) {} "slow done"',
+        }),
+      });
+    const startedTurns = workers.map((w) => (w.stderr().match(/"message":"turn started"/g) ?? []).length);
+    const pending = slow();
+    await expect
+      .poll(
+        () =>
+          workers.findIndex(
+            (w, i) => (w.stderr().match(/"message":"turn started"/g) ?? []).length > (startedTurns[i] ?? 0),
+          ),
+        { timeout: 20_000 },
+      )
+      .toBeGreaterThanOrEqual(0);
+    const victim = workers.findIndex(
+      (w, i) => (w.stderr().match(/"message":"turn started"/g) ?? []).length > (startedTurns[i] ?? 0),
+    );
+    await workers[victim]?.stop('SIGKILL');
+    const failed = await pending;
+    expect(failed.status).toBe(503);
+    const failure = (await failed.json()) as { error: { code: string; message: string } };
+    expect(failure.error.message).toMatch(/retry with the same Idempotency-Key/);
+    const sql = await pgSqlClient({
+      url: env.SOMA_POSTGRES_URL as string,
+      connectTimeoutMs: 5000,
+      requestTimeoutMs: 30_000,
+    });
+    try {
+      const auditOf = async () =>
+        (
+          await sql.query<{ action: string }>(
+            'SELECT action FROM soma_audit_log WHERE tenant_id = $1 AND resource = $2 ORDER BY id',
+            [tenant, `conversation:${id}`],
+          )
+        ).rows.map((r) => r.action);
+      expect(await auditOf()).toEqual(['conversation.create']);
+      const history = async () =>
+        (
+          (await (
+            await fetch(new URL(`/v1/conversations/${id}/messages`, gateway.url), { headers })
+          ).json()) as { messages: unknown[] }
+        ).messages;
+      expect(await history()).toHaveLength(0);
+      const retried = await slow();
+      expect(retried.status).toBe(200);
+      expect(((await retried.json()) as { reply: string }).reply).toContain('slow done');
+      const again = await slow();
+      expect(again.status).toBe(200);
+      expect(await auditOf()).toEqual(['conversation.create', 'conversation.turn']);
+      expect(await history()).toHaveLength(2);
+    } finally {
+      await sql.close();
+    }
+    const survivor = workers[1 - victim] as ServeProcess;
     for (let i = 0; i < 3; i++) expect((await send()).status).toBe(200);
     const ready = await fetch(new URL('/readyz', gateway.url));
     expect(ready.status).toBe(200);
-    expect(await workers[1]?.stop()).toBe(0);
+    expect(await survivor.stop()).toBe(0);
     const none = await send();
     expect(none.status).toBe(503);
     expect(((await none.json()) as { error: { code: string } }).error.code).toBe('WORKER_UNAVAILABLE');

@@ -48,6 +48,7 @@ export async function startWorkerServer(options: WorkerServerOptions): Promise<W
       void (async () => {
         const started = Date.now();
         let outcome = 'reply';
+        options.log.debug('turn started', { turnId: request.turnId });
         try {
           for await (const event of runTurn(
             options.deps,
