@@ -3,6 +3,7 @@
  *
  * @packageDocumentation
  */
+export * from './agent/tools/tool-executor.js';
 export * from './config/index.js';
 export { type DoctorReport, type EngineReport, runDoctor } from './diagnostics/doctor.js';
 export {
