@@ -6,6 +6,7 @@
 export * from './agent/embeddings/index.js';
 export * from './agent/model/index.js';
 export * from './auth/index.js';
+export * from './agent/tools/tool-executor.js';
 export * from './config/index.js';
 export { type DoctorReport, type EngineReport, runDoctor } from './diagnostics/doctor.js';
 export {

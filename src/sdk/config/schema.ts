@@ -73,6 +73,19 @@ export interface SomaConfig {
   /** Timeouts in milliseconds. */
   readonly timeouts: { readonly connect: number; readonly request: number };
   readonly log: { readonly level: 'debug' | 'info' | 'warn' | 'error' };
+  /** Limits of tool calls (the JavaScript sandbox) and where large outputs go; sizes in bytes. */
+  readonly tools: {
+    /** Execution time of one script in milliseconds. */
+    readonly timeout: number;
+    readonly memoryLimit: number;
+    readonly stackLimit: number;
+    /** Console output plus result of one call. */
+    readonly outputLimit: number;
+    /** Outputs larger than this are stored as artifacts in the ObjectStore and returned by reference. */
+    readonly artifactThreshold: number;
+    /** Sandboxes (worker threads) running at once; further calls wait. */
+    readonly concurrency: number;
+  };
 }
 
 type Value = string | number | boolean | readonly string[] | undefined;
@@ -162,6 +175,39 @@ const optional =
     raw === '' || raw === null ? undefined : parse(raw);
 
 const ms = (value: Value) => formatDuration(value as number);
+
+const BYTE_UNITS: Record<string, number> = {
+  b: 1,
+  kb: 1e3,
+  mb: 1e6,
+  gb: 1e9,
+  kib: 1024,
+  mib: 1024 ** 2,
+  gib: 1024 ** 3,
+};
+
+/** A size such as `65536`, `64KiB`, `32MiB` or `1GB`, from `min` to `max` bytes. */
+const bytes =
+  (min: number, max: number) =>
+  (raw: unknown): number | typeof INVALID => {
+    if (typeof raw !== 'number' && typeof raw !== 'string') return INVALID;
+    const match = /^\s*(\d+)\s*([kmg]i?b|b)?\s*$/i.exec(String(raw));
+    if (!match) return INVALID;
+    const value = Number(match[1]) * (BYTE_UNITS[(match[2] ?? 'b').toLowerCase()] as number);
+    return Number.isSafeInteger(value) && value >= min && value <= max ? value : INVALID;
+  };
+
+const formatBytes = (value: Value) => {
+  const n = value as number;
+  for (const [unit, size] of [
+    ['GiB', 1024 ** 3],
+    ['MiB', 1024 ** 2],
+    ['KiB', 1024],
+  ] as const) {
+    if (n >= size && n % size === 0) return `${n / size}${unit}`;
+  }
+  return `${n}B`;
+};
 
 /** Every configuration key, in resolution order. Adding a key here adds it to env, file, flags and docs. */
 export const CONFIG_KEYS: readonly KeyDefinition[] = [
@@ -549,6 +595,62 @@ export const CONFIG_KEYS: readonly KeyDefinition[] = [
     expected: 'one of debug, info, warn, error',
     parse: oneOf('debug', 'info', 'warn', 'error'),
     default: 'info',
+  },
+  {
+    key: 'tools.timeout',
+    env: 'SOMA_TOOLS_TIMEOUT',
+    description: 'execution time limit of one sandboxed script (the worker is killed shortly after)',
+    expected: 'a duration from 10ms to 10m, such as 2s',
+    parse: (raw) => {
+      const value = duration(raw);
+      return value !== INVALID && value >= 10 && value <= 600_000 ? value : INVALID;
+    },
+    default: 2000,
+    format: ms,
+  },
+  {
+    key: 'tools.memoryLimit',
+    env: 'SOMA_TOOLS_MEMORY_LIMIT',
+    description: 'heap limit of one sandboxed script',
+    expected: 'a size from 1MiB to 1GiB, such as 32MiB',
+    parse: bytes(1024 ** 2, 1024 ** 3),
+    default: 32 * 1024 ** 2,
+    format: formatBytes,
+  },
+  {
+    key: 'tools.stackLimit',
+    env: 'SOMA_TOOLS_STACK_LIMIT',
+    description: 'stack limit of one sandboxed script (recursion depth)',
+    expected: 'a size from 64KiB to 8MiB, such as 256KiB',
+    parse: bytes(64 * 1024, 8 * 1024 ** 2),
+    default: 256 * 1024,
+    format: formatBytes,
+  },
+  {
+    key: 'tools.outputLimit',
+    env: 'SOMA_TOOLS_OUTPUT_LIMIT',
+    description: 'console output plus result of one tool call; more is an error (console is truncated)',
+    expected: 'a size from 1KiB to 64MiB, such as 1MiB',
+    parse: bytes(1024, 64 * 1024 ** 2),
+    default: 1024 ** 2,
+    format: formatBytes,
+  },
+  {
+    key: 'tools.artifactThreshold',
+    env: 'SOMA_TOOLS_ARTIFACT_THRESHOLD',
+    description: 'tool outputs larger than this are stored in the object store and returned by reference',
+    expected: 'a size from 0 to 64MiB, such as 16KiB',
+    parse: bytes(0, 64 * 1024 ** 2),
+    default: 16 * 1024,
+    format: formatBytes,
+  },
+  {
+    key: 'tools.concurrency',
+    env: 'SOMA_TOOLS_CONCURRENCY',
+    description: 'sandboxes (worker threads) running at once; further tool calls wait',
+    expected: 'an integer from 1 to 64',
+    parse: integer(1, 64),
+    default: 2,
   },
 ];
 
