@@ -1,6 +1,12 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { authenticateApiKey, ensureBootstrapKey, listApiKeys } from '../../src/sdk/auth/api-keys.js';
+import {
+  authenticateApiKey,
+  createApiKey,
+  ensureBootstrapKey,
+  listApiKeys,
+  revokeApiKey,
+} from '../../src/sdk/auth/api-keys.js';
 import { InvalidInputError } from '../../src/sdk/errors.js';
 import type { ApiKeyFailureReason } from '../../src/sdk/stores/records/api-keys.js';
 import type { Records } from '../../src/sdk/stores/records/records.js';
@@ -119,7 +125,8 @@ export function apiKeysContract(ctx: () => RecordsContext, harness: SqlHarness):
         reason: 'revoked',
         keyId: created.keyId,
       });
-      expect(await apiKeys.revoke(created.keyId)).toEqual(revoked);
+      expect(revoked?.alreadyRevoked).toBe(false);
+      expect(await apiKeys.revoke(created.keyId)).toEqual({ ...revoked, alreadyRevoked: true });
       expect(await apiKeys.verify(keep.key)).toMatchObject({ ok: true });
       expect(await apiKeys.list({ tenant, includeRevoked: false })).toEqual([
         expect.objectContaining({ keyId: keep.keyId }),
@@ -128,6 +135,39 @@ export function apiKeysContract(ctx: () => RecordsContext, harness: SqlHarness):
       // The whole key names its id: a leaked key can be revoked by pasting it.
       expect((await apiKeys.revoke(keep.key))?.keyId).toBe(keep.keyId);
       expect(await apiKeys.revoke('0000000000000000')).toBeUndefined();
+    });
+
+    it('of concurrent revocations exactly one revokes', async () => {
+      const { apiKeys } = ctx().records;
+      const created = await apiKeys.create({ tenant: tenantName(), subject: 'carol' });
+      const results = await Promise.all([1, 2, 3, 4].map(() => apiKeys.revoke(created.keyId)));
+      expect(results.filter((r) => r?.alreadyRevoked === false)).toHaveLength(1);
+      expect(new Set(results.map((r) => r?.revokedAt?.getTime())).size).toBe(1);
+    });
+
+    it('the SDK functions given the records audit creation, revocation and bootstrap in one transaction', async () => {
+      const { records } = ctx();
+      const tenant = tenantName();
+      const created = await createApiKey(
+        records,
+        { tenant, subject: 'gus', admin: true },
+        { actor: 'ops-1' },
+      );
+      await revokeApiKey(records, created.keyId, { actor: 'ops-2' });
+      await revokeApiKey(records, created.keyId, { actor: 'ops-3' });
+      const { entries } = await records.audit.query({ tenant });
+      expect(entries.map((e) => [e.action, e.actor, e.subject, e.resource])).toEqual([
+        ['api_key.create', 'ops-1', 'gus', `api_key:${created.keyId}`],
+        ['api_key.revoke', 'ops-2', 'gus', `api_key:${created.keyId}`],
+      ]);
+      expect(entries[0]?.details).toEqual({ admin: true, expiresAt: null });
+      expect(JSON.stringify(entries)).not.toContain(created.key.slice(22));
+      // A failing audit append rolls the key back: no key without its audit entry.
+      const before = (await records.apiKeys.list({ tenant })).length;
+      await expect(
+        createApiKey(records, { tenant, subject: 'gus' }, { actor: 'bad\nactor' }),
+      ).rejects.toBeInstanceOf(InvalidInputError);
+      expect((await records.apiKeys.list({ tenant })).length).toBe(before);
     });
 
     it('an expired key is refused; expiresAt must be in the future', async () => {
@@ -253,6 +293,8 @@ export function apiKeysContract(ctx: () => RecordsContext, harness: SqlHarness):
       expect(created).toMatchObject({ tenant: 'default', subject: 'local', admin: true, label: 'bootstrap' });
       expect(await own().apiKeys.verify(created?.key as string)).toMatchObject({ ok: true });
       expect(await ensureBootstrapKey(own())).toBeNull();
+      const audit = await own().audit.query({ tenant: 'default', action: 'api_key.bootstrap' });
+      expect(audit.entries.map((e) => e.resource)).toEqual([`api_key:${created?.keyId}`]);
       // A usable key of any tenant counts.
       await own().apiKeys.revoke(created?.keyId as string);
       const other = await own().apiKeys.create({ tenant: 'acme', subject: 'ops' });

@@ -7,6 +7,7 @@ import type {
   ApiKeys,
   CreatedApiKey,
   NewApiKey,
+  RevokedApiKey,
   TenantScope,
 } from '../stores/records/api-keys.js';
 import type { Records } from '../stores/records/records.js';
@@ -25,12 +26,43 @@ function keysOf(source: ApiKeySource): ApiKeys {
   return new SqlApiKeys(source);
 }
 
+/** Who is acting, for the audit log. */
+export interface ApiKeyActor {
+  /** Operator or service id written as the audit entry's actor; `system` when omitted. */
+  readonly actor?: string;
+}
+
+function isRecords(source: ApiKeySource): source is Records {
+  return 'apiKeys' in source && 'audit' in source && 'transaction' in source;
+}
+
 /**
  * Creates an API key for `tenant`/`subject`. The answer holds the plaintext `key` (`soma_<keyId>_<secret>`):
- * show it once, it is stored only as a SHA-256 digest. Malformed input is an `InvalidInputError`.
+ * show it once, it is stored only as a SHA-256 digest. Given the records, the audit entry
+ * `api_key.create` is written in the same transaction. Malformed input is an `InvalidInputError`.
  */
-export function createApiKey(source: ApiKeySource, input: NewApiKey): Promise<CreatedApiKey> {
-  return keysOf(source).create(input);
+export async function createApiKey(
+  source: ApiKeySource,
+  input: NewApiKey,
+  options: ApiKeyActor = {},
+): Promise<CreatedApiKey> {
+  if (!isRecords(source)) return keysOf(source).create(input);
+  return source.transaction(async (records) => {
+    const created = await records.apiKeys.create(input);
+    await audit(records, created, 'api_key.create', options);
+    return created;
+  });
+}
+
+async function audit(records: Records, key: ApiKeyInfo, action: string, options: ApiKeyActor): Promise<void> {
+  await records.audit.append({
+    tenant: key.tenant,
+    subject: key.subject,
+    actor: options.actor ?? 'system',
+    action,
+    resource: `api_key:${key.keyId}`,
+    details: { admin: key.admin, expiresAt: key.expiresAt?.toISOString() ?? null },
+  });
 }
 
 /**
@@ -68,15 +100,21 @@ export function listApiKeys(source: ApiKeySource, filter: ApiKeyFilter = {}): Pr
 }
 
 /**
- * Revokes a key by id (a whole key is accepted too: its id is used). Idempotent. Undefined when there is no
- * such key, or when `scope.tenant` is given and the key belongs to another tenant.
+ * Revokes a key by id (a whole key is accepted too: its id is used); it stops authenticating at once.
+ * Idempotent. Undefined when there is no such key, or when `scope.tenant` is given and the key belongs to
+ * another tenant. Given the records, a new revocation writes the audit entry `api_key.revoke`.
  */
-export function revokeApiKey(
+export async function revokeApiKey(
   source: ApiKeySource,
   keyId: string,
-  scope: TenantScope = {},
-): Promise<ApiKeyInfo | undefined> {
-  return keysOf(source).revoke(keyId, scope);
+  scope: TenantScope & ApiKeyActor = {},
+): Promise<RevokedApiKey | undefined> {
+  if (!isRecords(source)) return keysOf(source).revoke(keyId, scope);
+  return source.transaction(async (records) => {
+    const revoked = await records.apiKeys.revoke(keyId, scope);
+    if (revoked && !revoked.alreadyRevoked) await audit(records, revoked, 'api_key.revoke', scope);
+    return revoked;
+  });
 }
 
 /** Who the bootstrap key acts as; defaults `default` / `local`. */
@@ -89,17 +127,23 @@ export interface BootstrapKeyOptions {
 /**
  * The first key of a fresh installation: when no usable key (not revoked, not expired) exists in any
  * tenant, creates an admin key for `tenant`/`subject` and returns it (print it once beside the server's
- * URL); otherwise returns null. Atomic: processes starting together create at most one.
+ * URL); otherwise returns null. Atomic: processes starting together create at most one. Given the
+ * records, the audit entry `api_key.bootstrap` is written with it.
  */
 export async function ensureBootstrapKey(
   source: ApiKeySource,
   options: BootstrapKeyOptions = {},
 ): Promise<CreatedApiKey | null> {
-  const created = await keysOf(source).createIfNoneUsable({
+  const input = {
     tenant: options.tenant ?? 'default',
     subject: options.subject ?? 'local',
     admin: true,
     label: options.label ?? 'bootstrap',
+  };
+  if (!isRecords(source)) return (await keysOf(source).createIfNoneUsable(input)) ?? null;
+  return source.transaction(async (records) => {
+    const created = await records.apiKeys.createIfNoneUsable(input);
+    if (created) await audit(records, created, 'api_key.bootstrap', {});
+    return created ?? null;
   });
-  return created ?? null;
 }

@@ -12,6 +12,7 @@ export {
   parseApiKey,
 } from './api-key-format.js';
 export {
+  type ApiKeyActor,
   type ApiKeySource,
   type AuthenticateOptions,
   authenticateApiKey,

@@ -41,6 +41,12 @@ export interface CreatedApiKey extends ApiKeyInfo {
   readonly key: string;
 }
 
+/** The answer of {@link ApiKeys.revoke}. */
+export type RevokedApiKey = ApiKeyInfo & {
+  /** True when the key was revoked before this call (its `revokedAt` is the first revocation). */
+  readonly alreadyRevoked: boolean;
+};
+
 /** Who an authenticated key acts as. */
 export interface ApiKeyPrincipal {
   readonly keyId: string;
@@ -98,10 +104,11 @@ export interface ApiKeys {
   /** Keys by tenant, then creation time. Never secrets. */
   list(filter?: ApiKeyFilter): Promise<ApiKeyInfo[]>;
   /**
-   * Revokes a key: it stops authenticating at once. Idempotent (a revoked key keeps its first `revokedAt`).
-   * Undefined when there is no such key (in `scope.tenant`).
+   * Revokes a key: it stops authenticating at once. Idempotent (a revoked key keeps its first `revokedAt`;
+   * `alreadyRevoked` tells which call revoked it, also under concurrency). Undefined when there is no such
+   * key (in `scope.tenant`).
    */
-  revoke(keyId: string, scope?: TenantScope): Promise<ApiKeyInfo | undefined>;
+  revoke(keyId: string, scope?: TenantScope): Promise<RevokedApiKey | undefined>;
   /**
    * Creates `input` only when no usable key (not revoked, not expired) exists in any tenant, atomically, so
    * concurrent callers create at most one. Undefined when a usable key exists.

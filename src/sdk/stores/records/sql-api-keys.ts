@@ -15,6 +15,7 @@ import type {
   ApiKeys,
   CreatedApiKey,
   NewApiKey,
+  RevokedApiKey,
   TenantScope,
 } from './api-keys.js';
 import { bytesParam, checkDate, toBytes, toDate } from './sql-helpers.js';
@@ -191,19 +192,25 @@ export class SqlApiKeys implements ApiKeys {
     return rows.map(toInfo);
   }
 
-  async revoke(keyId: string, scope: TenantScope = {}): Promise<ApiKeyInfo | undefined> {
+  async revoke(keyId: string, scope: TenantScope = {}): Promise<RevokedApiKey | undefined> {
     const params: unknown[] = [checkKeyId(keyId)];
     let where = 'key_id = $1';
     if (scope.tenant !== undefined) {
       params.push(checkId('tenant', scope.tenant));
       where += ' AND tenant_id = $2';
     }
-    const { rows } = await this.client.query<ApiKeyRow>(
-      `UPDATE soma_api_keys SET revoked_at = COALESCE(revoked_at, date_trunc('milliseconds', now()))
-       WHERE ${where} RETURNING ${COLUMNS}`,
+    // Only the call that finds the key unrevoked changes it: that one alone reports alreadyRevoked=false.
+    const updated = await this.client.query<ApiKeyRow>(
+      `UPDATE soma_api_keys SET revoked_at = date_trunc('milliseconds', now())
+       WHERE ${where} AND revoked_at IS NULL RETURNING ${COLUMNS}`,
       params,
     );
-    return rows[0] ? toInfo(rows[0]) : undefined;
+    if (updated.rows[0]) return { ...toInfo(updated.rows[0]), alreadyRevoked: false };
+    const { rows } = await this.client.query<ApiKeyRow>(
+      `SELECT ${COLUMNS} FROM soma_api_keys WHERE ${where}`,
+      params,
+    );
+    return rows[0] ? { ...toInfo(rows[0]), alreadyRevoked: true } : undefined;
   }
 
   async createIfNoneUsable(input: NewApiKey): Promise<CreatedApiKey | undefined> {
