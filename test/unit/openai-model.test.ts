@@ -1,0 +1,445 @@
+/**
+ * The OpenAI-compatible chat provider against an in-process server that speaks the OpenAI wire protocol
+ * (test/support/fake-openai-server.ts) and replays streams recorded in OpenAI's format
+ * (test/fixtures/openai/*.sse). No real OpenAI, or any other model server, is reachable from here; the
+ * fixtures reproduce the documented chunk shapes (role chunk, content deltas, tool-call deltas split across
+ * chunks by `index`, finish chunk, usage chunk with empty `choices`, `[DONE]`).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ModelEvent, ModelRequest } from '../../src/sdk/agent/model/model-provider.js';
+import { MEMORY_HEADING, OpenAiModel } from '../../src/sdk/agent/model/openai-model.js';
+import { ConfigError, SomaError, TimeoutError, UnavailableError } from '../../src/sdk/errors.js';
+import {
+  FAKE_KEY,
+  FAKE_MODEL,
+  type FakeOpenAi,
+  fixture,
+  startFakeOpenAi,
+} from '../support/fake-openai-server.js';
+
+let server: FakeOpenAi;
+beforeAll(async () => {
+  server = await startFakeOpenAi();
+});
+afterAll(async () => {
+  await server.close();
+});
+
+const TOOLS = [
+  {
+    name: 'get_weather',
+    description: 'Current weather of a place',
+    inputSchema: { type: 'object', properties: { location: { type: 'string' } }, required: ['location'] },
+  },
+  { name: 'run_javascript', description: 'Runs JavaScript', inputSchema: { type: 'object' } },
+];
+
+function model(overrides: Partial<ConstructorParameters<typeof OpenAiModel>[0]> = {}): OpenAiModel {
+  return new OpenAiModel({
+    baseUrl: server.baseUrl,
+    apiKey: FAKE_KEY,
+    model: FAKE_MODEL,
+    timeoutMs: 5000,
+    ...overrides,
+  });
+}
+
+function request(extra: Partial<ModelRequest> = {}): ModelRequest {
+  return { messages: [{ role: 'user', content: 'Hi!' }], tools: [], memories: [], ...extra };
+}
+
+async function collect(stream: AsyncIterable<ModelEvent>): Promise<ModelEvent[]> {
+  const events: ModelEvent[] = [];
+  for await (const event of stream) events.push(event);
+  return events;
+}
+
+/** Events seen before the stream failed, and the failure. */
+async function collectUntilError(
+  stream: AsyncIterable<ModelEvent>,
+): Promise<{ events: ModelEvent[]; error: unknown }> {
+  const events: ModelEvent[] = [];
+  try {
+    for await (const event of stream) events.push(event);
+  } catch (error) {
+    return { events, error };
+  }
+  throw new Error(`expected the stream to fail, got ${JSON.stringify(events)}`);
+}
+
+const text = (events: ModelEvent[]) =>
+  events.map((event) => (event.type === 'token' ? event.text : '')).join('');
+
+describe('OpenAiModel: streaming replies', () => {
+  it('streams content deltas as tokens, then done with usage, and sends an OpenAI chat request', async () => {
+    server.script({ kind: 'sse', fixture: 'chat-text.sse' });
+    const createdAt = new Date('2026-03-01T10:00:00Z');
+    const events = await collect(
+      model().stream(
+        request({
+          messages: [
+            { role: 'system', content: 'You are helpful.' },
+            { role: 'user', content: 'What is my favourite café?' },
+          ],
+          tools: TOOLS,
+          memories: [
+            { id: 'm1', text: 'low one', score: 0.3, createdAt },
+            { id: 'm2', text: 'My favourite café is Café Ñandú.', score: 0.9, createdAt },
+          ],
+          maxTokens: 256,
+        }),
+      ),
+    );
+    expect(text(events)).toBe('Hello! Your favourite café is Café Ñandú ☕. 👋');
+    expect(events.filter((e) => e.type === 'token')).toHaveLength(11);
+    expect(events.at(-1)).toEqual({
+      type: 'done',
+      finishReason: 'stop',
+      usage: { inputTokens: 41, outputTokens: 11 },
+    });
+
+    const sent = server.requests.at(-1)!;
+    expect(sent.path).toBe('/v1/chat/completions');
+    expect(sent.headers.authorization).toBe(`Bearer ${FAKE_KEY}`);
+    expect(sent.headers['content-type']).toBe('application/json');
+    expect(sent.body).toMatchObject({
+      model: FAKE_MODEL,
+      stream: true,
+      stream_options: { include_usage: true },
+      max_tokens: 256,
+    });
+    const messages = sent.body.messages as Array<{ role: string; content: string }>;
+    expect(messages.map((m) => m.role)).toEqual(['system', 'system', 'user']);
+    expect(messages[1]!.content).toBe(
+      `${MEMORY_HEADING}\n- (2026-03-01) My favourite café is Café Ñandú.\n- (2026-03-01) low one`,
+    );
+    expect(sent.body.tools).toEqual([
+      {
+        type: 'function',
+        function: {
+          name: 'get_weather',
+          description: 'Current weather of a place',
+          parameters: TOOLS[0]!.inputSchema,
+        },
+      },
+      {
+        type: 'function',
+        function: { name: 'run_javascript', description: 'Runs JavaScript', parameters: { type: 'object' } },
+      },
+    ]);
+  });
+
+  it('gives the same events when the stream arrives one byte at a time (UTF-8 split mid-character)', async () => {
+    server.script(
+      { kind: 'sse', fixture: 'chat-text.sse' },
+      { kind: 'sse', fixture: 'chat-text.sse', chunkBytes: 1 },
+    );
+    const whole = await collect(model().stream(request()));
+    const bytewise = await collect(model().stream(request()));
+    expect(bytewise).toEqual(whole);
+    expect(text(bytewise)).toContain('Ñandú ☕. 👋');
+  });
+
+  it('sends no tools and no memory message when there are none', async () => {
+    server.script({ kind: 'sse', fixture: 'chat-text.sse' });
+    await collect(model().stream(request()));
+    const body = server.requests.at(-1)!.body;
+    expect(body).not.toHaveProperty('tools');
+    expect(body).not.toHaveProperty('max_tokens');
+    expect(body.messages).toEqual([{ role: 'user', content: 'Hi!' }]);
+  });
+
+  it('ends with finishReason length when the server cut the reply', async () => {
+    server.script({ kind: 'sse', fixture: 'chat-length.sse' });
+    const events = await collect(model().stream(request({ maxTokens: 3 })));
+    expect(text(events)).toBe('One two three');
+    expect(events.at(-1)).toMatchObject({ type: 'done', finishReason: 'length' });
+  });
+});
+
+describe('OpenAiModel: tool calls', () => {
+  it('assembles parallel tool-call deltas split across chunks into complete calls', async () => {
+    for (const chunkBytes of [undefined, 7]) {
+      server.script({ kind: 'sse', fixture: 'chat-tool-calls.sse', ...(chunkBytes ? { chunkBytes } : {}) });
+      const events = await collect(model().stream(request({ tools: TOOLS })));
+      expect(events).toEqual([
+        {
+          type: 'tool_call',
+          call: {
+            id: 'call_FthC9qRpsL5kBpwwyw6c7j4k',
+            name: 'get_weather',
+            arguments: { location: 'Paris, France' },
+          },
+        },
+        {
+          type: 'tool_call',
+          call: {
+            id: 'call_RHQnBfiVLJRyXE2MbDcE7WrS',
+            name: 'run_javascript',
+            arguments: { code: 'console.log("hé");\n6 * 7' },
+          },
+        },
+        { type: 'done', finishReason: 'tool_calls', usage: { inputTokens: 112, outputTokens: 48 } },
+      ]);
+    }
+  });
+
+  it('accepts a whole call in one delta without index, CRLF lines, comments and finish_reason stop', async () => {
+    server.script({ kind: 'sse', fixture: 'chat-tool-call-compat.sse', chunkBytes: 3 });
+    const events = await collect(model().stream(request()));
+    expect(events).toEqual([
+      {
+        type: 'tool_call',
+        call: {
+          id: 'call_k2v9x0aa',
+          name: 'search_memory',
+          arguments: { query: 'favourite colour', limit: 3 },
+        },
+      },
+      { type: 'done', finishReason: 'tool_calls' },
+    ]);
+  });
+
+  it('sends earlier tool calls and their results in the OpenAI message format', async () => {
+    server.script({ kind: 'sse', fixture: 'chat-text.sse' });
+    await collect(
+      model().stream(
+        request({
+          messages: [
+            { role: 'user', content: 'Weather in Paris?' },
+            {
+              role: 'assistant',
+              content: '',
+              toolCalls: [{ id: 'call_1', name: 'get_weather', arguments: { location: 'Paris' } }],
+            },
+            { role: 'tool', toolCallId: 'call_1', name: 'get_weather', content: '{"result":"sunny"}' },
+            { role: 'assistant', content: 'It is sunny.' },
+          ],
+          tools: TOOLS,
+        }),
+      ),
+    );
+    expect(server.requests.at(-1)!.body.messages).toEqual([
+      { role: 'user', content: 'Weather in Paris?' },
+      {
+        role: 'assistant',
+        content: null,
+        tool_calls: [
+          {
+            id: 'call_1',
+            type: 'function',
+            function: { name: 'get_weather', arguments: '{"location":"Paris"}' },
+          },
+        ],
+      },
+      { role: 'tool', tool_call_id: 'call_1', content: '{"result":"sunny"}' },
+      { role: 'assistant', content: 'It is sunny.' },
+    ]);
+  });
+
+  it('rejects tool arguments that are not a JSON object with a retriable MODEL_OUTPUT_INVALID', async () => {
+    server.script({ kind: 'sse', fixture: 'chat-bad-tool-arguments.sse' });
+    const { events, error } = await collectUntilError(model().stream(request({ tools: TOOLS })));
+    expect(events).toEqual([]);
+    expect(error).toBeInstanceOf(SomaError);
+    expect(error).toMatchObject({ code: 'MODEL_OUTPUT_INVALID', retriable: true });
+    expect((error as Error).message).toContain('get_weather');
+  });
+});
+
+describe('OpenAiModel: errors', () => {
+  it('401 for a wrong key → ConfigError naming model.apiKey, without the key', async () => {
+    const wrong = 'sk-wrong-secret-value-9876';
+    const { error } = await collectUntilError(model({ apiKey: wrong }).stream(request()));
+    expect(error).toBeInstanceOf(ConfigError);
+    const e = error as ConfigError;
+    expect(e.message).toContain('HTTP 401');
+    expect(e.message).toContain('Incorrect API key provided');
+    expect(e.hint).toContain('model.apiKey (SOMA_MODEL_API_KEY)');
+    expect(JSON.stringify(e.toJSON())).not.toContain(wrong);
+  });
+
+  it('403 → ConfigError about the key', async () => {
+    server.script({
+      kind: 'json',
+      status: 403,
+      body: {
+        error: {
+          message: 'Project does not have access to model',
+          type: 'invalid_request_error',
+          code: null,
+        },
+      },
+    });
+    const { error } = await collectUntilError(model().stream(request()));
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).hint).toContain('model.apiKey');
+  });
+
+  it('404 for an unknown model → ConfigError naming model.name and model.baseUrl', async () => {
+    const { error } = await collectUntilError(model({ model: 'gpt-9-nonexistent' }).stream(request()));
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).message).toContain('gpt-9-nonexistent');
+    expect((error as ConfigError).hint).toContain('model.name (SOMA_MODEL_NAME)');
+    expect((error as ConfigError).hint).toContain('model.baseUrl');
+  });
+
+  it('429 → retriable UnavailableError with Retry-After; 429 insufficient_quota → ConfigError', async () => {
+    server.script(
+      {
+        kind: 'json',
+        status: 429,
+        headers: { 'retry-after': '2' },
+        body: {
+          error: {
+            message: 'Rate limit reached for requests',
+            type: 'requests',
+            code: 'rate_limit_exceeded',
+          },
+        },
+      },
+      {
+        kind: 'json',
+        status: 429,
+        body: {
+          error: {
+            message: 'You exceeded your current quota',
+            type: 'insufficient_quota',
+            code: 'insufficient_quota',
+          },
+        },
+      },
+    );
+    const limited = (await collectUntilError(model().stream(request()))).error as UnavailableError;
+    expect(limited).toBeInstanceOf(UnavailableError);
+    expect(limited.retriable).toBe(true);
+    expect(limited.details).toMatchObject({
+      status: 429,
+      serverCode: 'rate_limit_exceeded',
+      retryAfterMs: 2000,
+    });
+    const quota = (await collectUntilError(model().stream(request()))).error;
+    expect(quota).toBeInstanceOf(ConfigError);
+    expect((quota as ConfigError).retriable).toBe(false);
+  });
+
+  it('500 and 503 → retriable UnavailableError', async () => {
+    for (const status of [500, 503]) {
+      server.script({
+        kind: 'json',
+        status,
+        body: { error: { message: 'The engine is currently overloaded', type: 'server_error' } },
+      });
+      const { error } = await collectUntilError(model().stream(request()));
+      expect(error).toBeInstanceOf(UnavailableError);
+      expect((error as UnavailableError).retriable).toBe(true);
+      expect((error as UnavailableError).message).toContain(`HTTP ${status}`);
+    }
+  });
+
+  it('400 (context too long) → PROVIDER_REJECTED, not retriable, with the server message', async () => {
+    server.script({
+      kind: 'json',
+      status: 400,
+      body: {
+        error: {
+          message: "This model's maximum context length is 128000 tokens.",
+          type: 'invalid_request_error',
+          code: 'context_length_exceeded',
+        },
+      },
+    });
+    const { error } = await collectUntilError(model().stream(request()));
+    expect(error).toMatchObject({ code: 'PROVIDER_REJECTED', retriable: false });
+    expect((error as Error).message).toContain('maximum context length');
+  });
+
+  it('a server error event mid-stream → retriable PROVIDER_STREAM_ERROR after the tokens already sent', async () => {
+    server.script({ kind: 'sse', fixture: 'chat-error-mid-stream.sse' });
+    const { events, error } = await collectUntilError(model().stream(request()));
+    expect(text(events)).toBe('The answer');
+    expect(error).toMatchObject({ code: 'PROVIDER_STREAM_ERROR', retriable: true });
+  });
+
+  it('a stream that ends without finish_reason or [DONE] → retriable UnavailableError', async () => {
+    server.script({ kind: 'sse', fixture: 'chat-truncated.sse' });
+    const { events, error } = await collectUntilError(model().stream(request()));
+    expect(text(events)).toBe('Partial reply');
+    expect(error).toBeInstanceOf(UnavailableError);
+    expect((error as Error).message).toContain('ended before the reply was complete');
+  });
+
+  it('a connection dropped mid-stream → retriable UnavailableError', async () => {
+    const stream = fixture('chat-text.sse');
+    server.script({ kind: 'sse', text: stream, dropAfter: Math.floor(stream.length / 2) });
+    const { error } = await collectUntilError(model().stream(request()));
+    expect(error).toBeInstanceOf(UnavailableError);
+    expect((error as UnavailableError).retriable).toBe(true);
+  });
+
+  it('nothing listening → UnavailableError naming model.baseUrl', async () => {
+    const other = await startFakeOpenAi();
+    const baseUrl = other.baseUrl;
+    await other.close();
+    const { error } = await collectUntilError(model({ baseUrl }).stream(request()));
+    expect(error).toBeInstanceOf(UnavailableError);
+    expect((error as UnavailableError).message).toContain('ECONNREFUSED');
+    expect((error as UnavailableError).hint).toContain('model.baseUrl (SOMA_MODEL_BASE_URL)');
+  });
+});
+
+describe('OpenAiModel: deadlines and cancellation', () => {
+  it('no response headers within timeouts.request → TimeoutError', async () => {
+    server.script({ kind: 'hang' });
+    const { error } = await collectUntilError(model({ timeoutMs: 300 }).stream(request()));
+    expect(error).toBeInstanceOf(TimeoutError);
+    expect((error as TimeoutError).message).toContain('within 300 ms');
+    expect((error as TimeoutError).retriable).toBe(true);
+  });
+
+  it('a stream that stalls mid-reply → TimeoutError after the tokens already sent; the connection is closed', async () => {
+    const stream = fixture('chat-text.sse');
+    const cut = stream.indexOf('" café"');
+    server.script({ kind: 'sse', text: stream, stallAfter: cut });
+    const { events, error } = await collectUntilError(model({ timeoutMs: 300 }).stream(request()));
+    expect(text(events)).toBe('Hello! Your favourite');
+    expect(error).toBeInstanceOf(TimeoutError);
+    await server.requests.at(-1)!.closed;
+  });
+
+  it("aborting the caller's signal mid-stream rejects with its reason and closes the connection", async () => {
+    const stream = fixture('chat-text.sse');
+    server.script({ kind: 'sse', text: stream, stallAfter: stream.indexOf('" café"') });
+    const controller = new AbortController();
+    const reason = new Error('user pressed stop');
+    const events: ModelEvent[] = [];
+    let caught: unknown;
+    try {
+      for await (const event of model().stream(request(), { signal: controller.signal })) {
+        events.push(event);
+        if (events.length === 1) controller.abort(reason);
+      }
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBe(reason);
+    await server.requests.at(-1)!.closed;
+  });
+
+  it('an already aborted signal rejects before any request', async () => {
+    const before = server.requests.length;
+    const { error } = await collectUntilError(model().stream(request(), { signal: AbortSignal.abort() }));
+    expect((error as Error).name).toBe('AbortError');
+    expect(server.requests.length).toBe(before);
+  });
+
+  it('stopping the iteration early closes the connection', async () => {
+    const stream = fixture('chat-text.sse');
+    server.script({ kind: 'sse', text: stream, stallAfter: stream.indexOf('" café"') });
+    for await (const event of model().stream(request())) {
+      expect(event.type).toBe('token');
+      break;
+    }
+    await server.requests.at(-1)!.closed;
+  });
+});
