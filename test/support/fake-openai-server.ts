@@ -28,6 +28,8 @@ export type Script =
       stallAfter?: number;
       /** Close the socket after this many bytes. */
       dropAfter?: number;
+      /** Pause `ms` milliseconds after `after` bytes, then send the rest. */
+      gap?: { after: number; ms: number };
     }
   | { kind: 'json'; status: number; body: unknown; headers?: Record<string, string> }
   /** Accept the request, never answer. */
@@ -160,9 +162,13 @@ export async function startFakeOpenAi(): Promise<FakeOpenAi> {
         const bytes = Buffer.from(reply.text ?? fixture(reply.fixture as string), 'utf8');
         const limit = Math.min(bytes.length, reply.stallAfter ?? reply.dropAfter ?? bytes.length);
         const step = reply.chunkBytes ?? bytes.length;
-        for (let at = 0; at < limit; at += step) {
+        const gap = reply.gap;
+        for (let at = 0; at < limit; ) {
           if (res.destroyed) return;
-          res.write(bytes.subarray(at, Math.min(at + step, limit)));
+          const end = Math.min(at + step, limit, gap && at < gap.after ? gap.after : limit);
+          res.write(bytes.subarray(at, end));
+          at = end;
+          if (gap && at === gap.after) await new Promise((resolve) => setTimeout(resolve, gap.ms));
           // Let each write leave as its own TCP segment.
           await new Promise((resolve) => setImmediate(resolve));
         }

@@ -407,6 +407,20 @@ describe('OpenAiModel: deadlines and cancellation', () => {
     await server.requests.at(-1)!.closed;
   });
 
+  it('a slow consumer is not a slow server: time spent between pulls does not count', async () => {
+    // The server pauses 300 ms mid-stream; the consumer, 600 ms after its first token: a deadline that also
+    // ran while the consumer was busy would pass (200 ms) before the server sent the rest.
+    const stream = fixture('chat-text.sse');
+    server.script({ kind: 'sse', text: stream, gap: { after: stream.indexOf('" café"'), ms: 300 } });
+    const events: ModelEvent[] = [];
+    for await (const event of model({ timeoutMs: 200 }).stream(request())) {
+      events.push(event);
+      if (events.length === 1) await new Promise((resolve) => setTimeout(resolve, 600));
+    }
+    expect(text(events)).toBe('Hello! Your favourite café is Café Ñandú ☕. 👋');
+    expect(events.at(-1)).toMatchObject({ type: 'done', finishReason: 'stop' });
+  });
+
   it("aborting the caller's signal mid-stream rejects with its reason and closes the connection", async () => {
     const stream = fixture('chat-text.sse');
     server.script({ kind: 'sse', text: stream, stallAfter: stream.indexOf('" café"') });
