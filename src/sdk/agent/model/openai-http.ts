@@ -31,7 +31,8 @@ export interface OpenAiEndpoint {
 
 /**
  * One HTTP call's cancellation: aborts on the caller's signal or when the deadline passes, and tells the two
- * apart. `arm()` restarts the deadline (after each streamed chunk).
+ * apart. The deadline starts at once; `arm()` restarts it and `pause()` stops it, so a stream is timed only
+ * while it waits for the server.
  */
 export class CallGuard {
   readonly controller = new AbortController();
@@ -55,6 +56,11 @@ export class CallGuard {
       this.timedOut = true;
       this.controller.abort(new DOMException('deadline passed', 'TimeoutError'));
     }, this.timeoutMs);
+  }
+
+  /** Stops the deadline until the next {@link arm} (while the consumer, not the server, is slow). */
+  pause(): void {
+    clearTimeout(this.timer);
   }
 
   /** Stops the deadline and closes the connection if it is still open. */

@@ -67,7 +67,10 @@ export class OpenAiModel implements ModelProvider {
       let finish: FinishReason | undefined;
       let usage: ModelUsage | undefined;
       let ended = false;
-      for await (const data of sseData(response.body, () => guard.arm())) {
+      for await (const data of sseData(response.body, {
+        waiting: () => guard.arm(),
+        received: () => guard.pause(),
+      })) {
         if (data.trim() === '[DONE]') {
           ended = true;
           break;

@@ -5,13 +5,21 @@
  * character or between CR and LF.
  */
 
+/** Hooks around each network read, e.g. to run a deadline only while waiting for the server. */
+export interface SseHooks {
+  /** Runs before each read. */
+  waiting?: () => void;
+  /** Runs after each read, before its events are yielded. */
+  received?: () => void;
+}
+
 /**
- * Yields the data of each event of `body`. `onChunk` runs for every chunk read (to restart a deadline).
- * Data pending when the stream ends without a blank line is yielded too. Returning early cancels the body.
+ * Yields the data of each event of `body`. Data pending when the stream ends without a blank line is yielded
+ * too. Returning early cancels the body.
  */
 export async function* sseData(
   body: ReadableStream<Uint8Array>,
-  onChunk: () => void = () => {},
+  hooks: SseHooks = {},
 ): AsyncGenerator<string> {
   const reader = body.getReader();
   const decoder = new TextDecoder();
@@ -20,10 +28,11 @@ export async function* sseData(
   let finished = false;
   try {
     while (!finished) {
+      hooks.waiting?.();
       const read = await reader.read();
+      hooks.received?.();
       finished = read.done;
       if (read.value) {
-        onChunk();
         buffer += decoder.decode(read.value, { stream: true });
       }
       if (finished) buffer += decoder.decode();
