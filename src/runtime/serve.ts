@@ -2,7 +2,11 @@ import { fileURLToPath } from 'node:url';
 import { Conversations } from '../sdk/agent/conversations.js';
 import { createEmbedder } from '../sdk/agent/embeddings/create-embedder.js';
 import { createModelProvider } from '../sdk/agent/model/create-model-provider.js';
-import { createToolExecutor, registerBuiltinTools } from '../sdk/agent/tools/tool-executor.js';
+import {
+  createToolExecutor,
+  registerBuiltinTools,
+  toolExecutorOptionsFromConfig,
+} from '../sdk/agent/tools/tool-executor.js';
 import type { TurnDeps } from '../sdk/agent/turn.js';
 import { authenticateApiKey, ensureBootstrapKey } from '../sdk/auth/api-keys.js';
 import type { SomaConfig } from '../sdk/config/schema.js';
@@ -11,7 +15,7 @@ import { createEventCodec } from '../sdk/events/codec/event-codec.js';
 import { SchemaRegistryClient } from '../sdk/events/codec/schema-registry-client.js';
 import { OutboxRelay } from '../sdk/events/outbox/outbox-relay.js';
 import { createOutboxWriter } from '../sdk/events/outbox/outbox-writer.js';
-import { redactorFromConfig } from '../sdk/events/redaction/index.js';
+import { createRedactor } from '../sdk/events/redaction/index.js';
 import { EVENT_TOPICS } from '../sdk/events/schemas/event-topics.js';
 import { loadSchemaCatalog } from '../sdk/events/schemas/schema-catalog.js';
 import { openStores, type Stores } from '../sdk/stores/factory.js';
@@ -88,7 +92,7 @@ export async function startServer(config: SomaConfig, options: ServeOptions): Pr
           }
         : {}),
     });
-    const outbox = createOutboxWriter({ catalog, codec, redactor: redactorFromConfig(config) });
+    const outbox = createOutboxWriter({ catalog, codec, redactor: createRedactor() });
     const embedder = createEmbedder(config);
     const conversations = new Conversations(stores.sessions);
 
@@ -99,12 +103,8 @@ export async function startServer(config: SomaConfig, options: ServeOptions): Pr
       const tools = createToolExecutor({
         records: stores.records,
         objects: stores.objects,
-        limits: {
-          timeoutMs: config.tools.timeoutMs,
-          memoryBytes: config.tools.memoryBytes,
-          outputBytes: config.tools.outputBytes,
-        },
-        artifactThresholdBytes: config.tools.artifactThresholdBytes,
+        ...toolExecutorOptionsFromConfig(config),
+        warm: true,
       });
       closers.push(() => tools.close());
       const deps: TurnDeps = {

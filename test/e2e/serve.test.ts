@@ -179,7 +179,7 @@ describe('somaagent serve (embedded profile)', () => {
     const search = (await (await api('/v1/memory/search?q=favourite%20colour')).json()) as {
       results: Array<{ text: string }>;
     };
-    expect(search.results[0]?.text).toContain('teal');
+    expect(search.results.map((r) => r.text)).toContain('My favourite colour is teal.');
   });
 
   it('returns the first result for a retried Idempotency-Key and runs no tool again', async () => {

@@ -70,9 +70,12 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const app = Fastify({
     bodyLimit: deps.config.server.bodyLimit,
     logger: false,
-    ajv: { customOptions: { allErrors: false, coerceTypes: 'array', removeAdditional: false } },
+    // No coercion: {"text": 5} is a mistake to report, not a string to guess.
+    ajv: { customOptions: { allErrors: false, coerceTypes: false, removeAdditional: false } },
     return503OnClosing: true,
   });
+  // JSON only: any other body type is answered with 415 and what to send instead.
+  app.removeContentTypeParser('text/plain');
   const requests = deps.metrics.counter('soma_http_requests_total', 'HTTP requests by route and status');
   const latency = deps.metrics.histogram(
     'soma_http_request_duration_seconds',

@@ -1,27 +1,31 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { extname, join } from 'node:path';
 import { isSomaError } from '../../sdk/errors.js';
 import { subjectPrefix, tenantPrefix } from '../../sdk/stores/objects/object-keys.js';
 import { type GatewayDeps, principalOf, type Route } from './gateway.js';
 import { HttpError } from './http-errors.js';
 import { openApiDocument } from './openapi.js';
 
-const UI_FILES: Record<string, string> = {
-  '/': 'index.html',
-  '/app.js': 'app.js',
-  '/style.css': 'style.css',
-};
 const UI_TYPES: Record<string, string> = {
-  'index.html': 'text/html; charset=utf-8',
-  'app.js': 'text/javascript; charset=utf-8',
-  'style.css': 'text/css; charset=utf-8',
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
 };
+
+/** The web page's files by URL: `/` is index.html, every other file under its own name. */
+function uiFiles(dir: string): Record<string, string> {
+  if (!existsSync(join(dir, 'index.html'))) return {};
+  const files: Record<string, string> = { '/': 'index.html' };
+  for (const file of readdirSync(dir)) if (extname(file) in UI_TYPES) files[`/${file}`] = file;
+  return files;
+}
 
 /** Health, readiness, metrics, the OpenAPI document, the web page, memory search and artifact reads. */
 export function systemRoutes(deps: GatewayDeps, allRoutes: () => readonly Route[]): Route[] {
   const ui: Route[] = [];
   if (deps.uiDir) {
-    for (const [url, file] of Object.entries(UI_FILES)) {
+    for (const [url, file] of Object.entries(uiFiles(deps.uiDir))) {
       const body = readFileSync(join(deps.uiDir, file));
       ui.push({
         method: 'GET',
@@ -31,7 +35,7 @@ export function systemRoutes(deps: GatewayDeps, allRoutes: () => readonly Route[
         responses: { '200': { description: file } },
         handler: async (_request, reply) =>
           reply
-            .header('Content-Type', UI_TYPES[file] ?? 'application/octet-stream')
+            .header('Content-Type', UI_TYPES[extname(file)] ?? 'application/octet-stream')
             .header('Cache-Control', 'no-cache')
             .header(
               'Content-Security-Policy',
@@ -97,20 +101,24 @@ export function systemRoutes(deps: GatewayDeps, allRoutes: () => readonly Route[
           required: ['q'],
           properties: {
             q: { type: 'string', minLength: 1, maxLength: 4096 },
-            k: { type: 'integer', minimum: 1, maximum: 50, default: 5 },
+            k: {
+              type: 'string',
+              pattern: '^([1-9]|[1-4][0-9]|50)$',
+              description: 'hits, 1 to 50 (default 5)',
+            },
           },
         },
       },
       responses: { '200': { description: 'hits, best first' } },
       handler: async (request) => {
         const principal = principalOf(request);
-        const { q, k } = request.query as { q: string; k: number };
+        const { q, k } = request.query as { q: string; k?: string };
         const [vector] = await deps.embedder.embed([q]);
         const hits = await deps.stores.memory.search({
           tenant: principal.tenant,
           subject: principal.subject,
           vector: vector ?? [],
-          topK: k ?? 5,
+          topK: k ? Number(k) : 5,
         });
         return {
           results: hits.map((hit) => ({
