@@ -134,10 +134,17 @@ export async function startServer(config: SomaConfig, options: ServeOptions): Pr
     if (role === 'all' || role === 'relay') {
       // The event topics exist before the first send (Kafka may not auto-create them; the embedded log never does).
       await stores.events
-        .createTopics(Object.keys(EVENT_TOPICS).map((name) => ({ name, partitions: config.profile === 'cluster' ? 6 : 3 })))
+        .createTopics(
+          Object.keys(EVENT_TOPICS).map((name) => ({
+            name,
+            partitions: config.profile === 'cluster' ? 6 : 3,
+          })),
+        )
         .catch((error) => {
           if (config.profile === 'embedded') throw error;
-          log.warn('could not create the event topics; the relay will retry sending', { error: String(error) });
+          log.warn('could not create the event topics; the relay will retry sending', {
+            error: String(error),
+          });
         });
       const relayLog = log.child({ part: 'relay' });
       relay = new OutboxRelay(stores.records.outbox, stores.events, {

@@ -76,6 +76,25 @@ export function createGateway(deps: GatewayDeps): Gateway {
   });
   // JSON only: any other body type is answered with 415 and what to send instead.
   app.removeContentTypeParser('text/plain');
+  // An empty body is no body (a DELETE sent with Content-Type: application/json is fine); broken JSON is a 400.
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+    const text = String(body);
+    if (text.trim() === '') return done(null, undefined);
+    try {
+      done(null, JSON.parse(text));
+    } catch (error) {
+      done(
+        new HttpError(
+          400,
+          'INVALID_INPUT',
+          `the request body is not valid JSON: ${(error as Error).message}`,
+          'Send a JSON object.',
+        ),
+        undefined,
+      );
+    }
+  });
   const requests = deps.metrics.counter('soma_http_requests_total', 'HTTP requests by route and status');
   const latency = deps.metrics.histogram(
     'soma_http_request_duration_seconds',
