@@ -32,7 +32,7 @@ export const UI_SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'Cache-Control': 'no-cache',
 };
 
-/** The chat page's files (index.html, app.js, api.js, style.css), for the gateway to serve at its root. */
+/** The chat page's files (index.html, app.js, api.js, dom.js, style.css), for the gateway to serve at its root. */
 export function loadUiAssets(dir = UI_DIR): UiAsset[] {
   return readdirSync(dir)
     .filter((file) => CONTENT_TYPES[extname(file)] !== undefined)

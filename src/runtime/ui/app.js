@@ -24,6 +24,7 @@
  *   body[data-state=idle|streaming]          whether a turn is streaming
  */
 import { ApiError, createApi } from './api.js';
+import { el, toolCallElement, updateToolCall } from './dom.js';
 
 const KEY_STORAGE = 'somaagent.apiKey';
 const CONVERSATION_STORAGE = 'somaagent.conversation';
@@ -36,19 +37,6 @@ const STEPS = {
 };
 
 const $ = (id) => document.getElementById(id);
-
-/** An element with attributes (`text` sets textContent, `data-*`/`aria-*` and others set attributes). */
-function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attrs)) {
-    if (value === undefined || value === null || value === false) continue;
-    if (name === 'text') node.textContent = String(value);
-    else if (name === 'class') node.className = value;
-    else node.setAttribute(name, value === true ? '' : String(value));
-  }
-  node.append(...children.filter(Boolean));
-  return node;
-}
 
 const storage = {
   get(name) {
@@ -70,6 +58,8 @@ const storage = {
 
 const state = { key: null, conversations: [], current: null, streaming: false };
 const api = createApi(() => state.key);
+/** How tool call elements fetch artifacts and report failures. */
+const artifacts = { fetch: (key) => api.fetchArtifact(key), onError: (error) => handleError(error) };
 
 /** Moves `#key=…` from the URL into storage and removes it from the address bar and history. */
 function takeKeyFromFragment() {
@@ -162,88 +152,6 @@ async function selectConversation(id) {
   }
 }
 
-function formatSize(bytes) {
-  if (typeof bytes !== 'number') return '';
-  if (bytes < 1024) return `${bytes} B`;
-  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
-  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
-}
-
-const asText = (value) => (typeof value === 'string' ? value : JSON.stringify(value, null, 2));
-
-/** Fetches an artifact with the key, then previews it (images, text) and offers it for download. */
-async function openArtifact(link, artifact) {
-  const box = link.parentElement;
-  box.querySelectorAll('[data-testid=artifact-preview], [data-testid=artifact-save]').forEach((n) => {
-    n.remove();
-  });
-  try {
-    const blob = await api.fetchArtifact(artifact.key);
-    const href = URL.createObjectURL(blob);
-    const type = blob.type || artifact.contentType || '';
-    const name = artifact.key.split('/').pop() || 'artifact';
-    if (type.startsWith('image/')) {
-      box.append(el('img', { src: href, alt: `Artifact ${name}`, 'data-testid': 'artifact-preview' }));
-    } else if (type.startsWith('text/') || type.includes('json')) {
-      const text = await blob.slice(0, 65536).text();
-      box.append(el('pre', { 'data-testid': 'artifact-preview', text }));
-    }
-    box.append(' ', el('a', { href, download: name, 'data-testid': 'artifact-save', text: 'Save' }));
-  } catch (error) {
-    handleError(error);
-  }
-}
-
-function toolCallElement(call) {
-  const node = el('details', { class: 'tool-call', 'data-testid': 'tool-call', 'data-call-id': call.callId });
-  node.append(
-    el(
-      'summary',
-      {},
-      el('span', { class: 'tool-name', 'data-testid': 'tool-name', text: call.name }),
-      el('span', { class: 'tool-status', 'data-testid': 'tool-status' }),
-    ),
-  );
-  updateToolCall(node, call);
-  return node;
-}
-
-/** Fills a tool call's status, input, output, error and artifact (keeps what an update leaves out). */
-function updateToolCall(node, call) {
-  const status = call.status ?? node.dataset.status ?? 'running';
-  node.dataset.status = status;
-  node.querySelector('[data-testid=tool-status]').textContent = status;
-  const section = (testid, label, text, cls) => {
-    node.querySelector(`[data-testid=${testid}]`)?.previousElementSibling?.remove();
-    node.querySelector(`[data-testid=${testid}]`)?.remove();
-    node.append(el('p', { class: 'tool-section', text: label }), el(cls, { 'data-testid': testid, text }));
-  };
-  if (call.input !== undefined) section('tool-input', 'Input', asText(call.input), 'pre');
-  if (call.output !== undefined && call.output !== null) {
-    section('tool-output', 'Output', asText(call.output), 'pre');
-  }
-  if (call.error) {
-    section('tool-error', 'Error', `${call.error.code}: ${call.error.message}`, 'p');
-    node.querySelector('[data-testid=tool-error]').className = 'message-error';
-    node.open = true;
-  }
-  if (call.artifact?.key && !node.querySelector('[data-testid=artifact-link]')) {
-    const { key, size, contentType } = call.artifact;
-    const link = el('a', {
-      href: `v1/artifacts?key=${encodeURIComponent(key)}`,
-      'data-testid': 'artifact-link',
-      'data-key': key,
-      text: key.split('/').pop() || key,
-    });
-    link.addEventListener('click', (event) => {
-      event.preventDefault();
-      openArtifact(link, call.artifact);
-    });
-    const about = [formatSize(size), contentType].filter(Boolean).join(', ');
-    node.append(el('div', { class: 'artifact' }, 'Artifact: ', link, about ? ` (${about})` : ''));
-  }
-}
-
 function renderMessage(message) {
   const assistant = message.role === 'assistant';
   const li = el('li', {
@@ -253,7 +161,7 @@ function renderMessage(message) {
     'data-message-id': message.id,
   });
   li.append(el('div', { class: 'message-role', text: assistant ? 'Assistant' : 'You' }));
-  for (const call of message.toolCalls ?? []) li.append(toolCallElement(call));
+  for (const call of message.toolCalls ?? []) li.append(toolCallElement(call, artifacts));
   li.append(
     el('p', {
       class: 'message-text',
@@ -285,10 +193,10 @@ function turnHandler(li) {
   const toolCall = (data) => {
     let node = calls.get(data.callId);
     if (!node) {
-      node = toolCallElement(data);
+      node = toolCallElement(data, artifacts);
       calls.set(data.callId, node);
       li.insertBefore(node, reply);
-    } else updateToolCall(node, data);
+    } else updateToolCall(node, data, artifacts);
   };
   turn.onEvent = (name, data) => {
     if (name === 'turn') li.dataset.turnId = data.turnId;
