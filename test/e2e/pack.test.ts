@@ -121,4 +121,20 @@ describe('packed package', () => {
     expect(stdout).toMatch(/reply: .+/);
     expect(stdout).toContain('history: 2 messages');
   }, 180_000);
+  it('ships the chat page, found by the installed module that serves it', async () => {
+    writeFileSync(
+      join(project, 'ui.mjs'),
+      // By file path: the module is internal (the gateway uses it), not in the package's exports map.
+      `import { loadUiAssets } from './node_modules/somaagent/dist/runtime/ui-assets.js';
+       console.log(JSON.stringify(loadUiAssets().map((a) => [a.path, a.contentType, a.body.length > 0])));`,
+    );
+    const { stdout } = await run(process.execPath, ['ui.mjs'], { cwd: project });
+    expect(JSON.parse(stdout)).toEqual([
+      ['/api.js', 'text/javascript; charset=utf-8', true],
+      ['/app.js', 'text/javascript; charset=utf-8', true],
+      ['/dom.js', 'text/javascript; charset=utf-8', true],
+      ['/', 'text/html; charset=utf-8', true],
+      ['/style.css', 'text/css; charset=utf-8', true],
+    ]);
+  });
 });

@@ -49,6 +49,11 @@ const SERVICES: Record<ServiceName, { envVar: string; container: ContainerRecipe
 const env = process.env;
 const inCi = env.CI === 'true' || env.CI === '1';
 
+/** True under CI (`CI=true` or `CI=1`): a suite that cannot run there fails instead of skipping. */
+export function runningInCi(): boolean {
+  return inCi;
+}
+
 /** The value of a test variable, or undefined. */
 export function testEnv(name: string): string | undefined {
   const value = env[name];

@@ -11,6 +11,7 @@ export {
   isApiKeyId,
   parseApiKey,
 } from './api-key-format.js';
+export { type ApiKeyJson, apiKeyJson } from './api-key-json.js';
 export {
   type ApiKeyActor,
   type ApiKeySource,

@@ -51,10 +51,14 @@ export async function openRecordsClient(config: SomaConfig, purpose = 'somaagent
 
 /**
  * Opens the records database and, unless `migrate: false`, applies pending migrations first (what every
- * process does at start). Close the returned records when done.
+ * process does at start). `purpose` names the command in the embedded data directory's lock, for the message
+ * another process gets. Close the returned records when done.
  */
-export async function openRecords(config: SomaConfig, options: { migrate?: boolean } = {}): Promise<Records> {
-  const client = await openRecordsClient(config);
+export async function openRecords(
+  config: SomaConfig,
+  options: { migrate?: boolean; purpose?: string } = {},
+): Promise<Records> {
+  const client = await openRecordsClient(config, options.purpose);
   try {
     if (options.migrate !== false) await migrate(client, { dimensions: config.vector.dimensions });
     return createRecords(client);

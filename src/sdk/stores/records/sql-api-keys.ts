@@ -60,7 +60,8 @@ function checkKeyId(keyId: unknown): string {
   const parsed = parseApiKey(keyId);
   if (parsed) return parsed.keyId;
   throw new InvalidInputError(
-    `API key id must be 16 lowercase hex digits, got ${JSON.stringify(keyId)?.slice(0, 40)}`,
+    // Never echo the value: a mistyped whole key is still mostly a secret.
+    `API key id must be 16 lowercase hex digits, got ${typeof keyId === 'string' ? `${keyId.length} characters` : typeof keyId}`,
     { hint: 'Pass the id shown by `somaagent keys list` (the part after soma_ in a key).' },
   );
 }
