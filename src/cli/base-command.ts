@@ -82,6 +82,11 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     return {};
   }
 
+  /** Prints a note on stderr (e.g. which path to the data a command took). */
+  protected notice = (message: string): void => {
+    process.stderr.write(`Note: ${message}\n`);
+  };
+
   /** Prints a warning on stderr (never on stdout, so `--json` stays parseable). */
   protected warnOnce(message: string): void {
     process.stderr.write(`Warning: ${message}\n`);

@@ -5,14 +5,18 @@ import type { Records } from '../sdk/stores/records/records.js';
 
 /**
  * Runs `work` on the configured records database (migrated first, as every process does at start) and
- * closes it afterwards, also when `work` throws. `purpose` names the command in the embedded lock.
+ * closes it afterwards, also when `work` throws. `purpose` names the command in the embedded lock. Beside a
+ * running embedded server it works through that server's database socket and says so on stderr.
  */
 export async function withRecords<T>(
   config: SomaConfig,
   purpose: string,
   work: (records: Records) => Promise<T>,
 ): Promise<T> {
-  const records = await openRecords(config, { purpose });
+  const records = await openRecords(config, {
+    purpose,
+    notice: (message) => process.stderr.write(`Note: ${message}\n`),
+  });
   try {
     return await work(records);
   } finally {

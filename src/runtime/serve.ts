@@ -1,4 +1,3 @@
-import { fileURLToPath } from 'node:url';
 import { Conversations } from '../sdk/agent/conversations.js';
 import { createEmbedder } from '../sdk/agent/embeddings/create-embedder.js';
 import { createModelProvider } from '../sdk/agent/model/create-model-provider.js';
@@ -19,9 +18,11 @@ import { createRedactor } from '../sdk/events/redaction/index.js';
 import { EVENT_TOPICS } from '../sdk/events/schemas/event-topics.js';
 import { loadSchemaCatalog } from '../sdk/events/schemas/schema-catalog.js';
 import { openStores, type Stores } from '../sdk/stores/factory.js';
+import { shareEmbeddedDatabase } from '../sdk/stores/records/open-records.js';
 import { createGateway } from './gateway/gateway.js';
 import type { Logger } from './logger.js';
 import { MetricsRegistry } from './metrics.js';
+import { UI_DIR } from './ui-assets.js';
 import { createWorkerClient, type WorkerClient } from './worker/worker-client.js';
 import { startWorkerServer, type WorkerServer } from './worker/worker-server.js';
 
@@ -51,8 +52,6 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-const UI_DIR = fileURLToPath(new URL('./ui/', import.meta.url));
-
 /**
  * Starts the parts of `role` on the configured profile: `all` (gateway, `server.workers` workers and the
  * outbox relay, in one process), `gateway`, `worker` or `relay`. Separate roles need the cluster profile:
@@ -75,6 +74,12 @@ export async function startServer(config: SomaConfig, options: ServeOptions): Pr
   try {
     const stores = await openStores(config, { purpose: `serve --role ${role}` });
     closers.push(() => stores.close());
+    if (config.profile === 'embedded') {
+      // Commands run beside the server (keys, erase, config publish…) reach the data through this socket.
+      const shared = await shareEmbeddedDatabase(stores.sql, config);
+      closers.push(() => shared.stop());
+      log.info('database shared with local commands', { endpoint: shared.endpoint });
+    }
     const metrics = new MetricsRegistry();
     metrics.gauge('soma_process_resident_memory_bytes', 'Resident set size of this process', () =>
       process.memoryUsage.rss(),
@@ -182,6 +187,7 @@ export async function startServer(config: SomaConfig, options: ServeOptions): Pr
         const created = await ensureBootstrapKey(stores.records, { tenant: 'default', subject: 'local' });
         bootstrapKey = created?.key;
       }
+      const gatewayLog = log.child({ part: 'gateway' });
       const gateway = createGateway({
         config,
         stores,
@@ -190,10 +196,12 @@ export async function startServer(config: SomaConfig, options: ServeOptions): Pr
         embedder,
         outbox,
         metrics,
-        log: log.child({ part: 'gateway' }),
+        log: gatewayLog,
         uiDir: UI_DIR,
         authenticate: async (presented) => {
-          const principal = await authenticateApiKey(stores.records, presented);
+          const principal = await authenticateApiKey(stores.records, presented, {
+            onRefused: (reason, keyId) => gatewayLog.info('API key refused', { reason, keyId }),
+          });
           return principal
             ? {
                 keyId: principal.keyId,

@@ -3,10 +3,21 @@
  *
  * @packageDocumentation
  */
+
+export {
+  type Actor,
+  createRuntime,
+  type Runtime,
+  type RuntimeOptions,
+  type SendMessage,
+} from '../runtime/create-runtime.js';
+export { createLogger, type Logger, type LogLevel } from '../runtime/logger.js';
+export type { ConversationMessage, ConversationSummary } from './agent/conversations.js';
 export * from './agent/embeddings/index.js';
 export * from './agent/model/index.js';
-export * from './auth/index.js';
 export * from './agent/tools/tool-executor.js';
+export type { TurnEvent, TurnRequest, TurnStep, TurnToolResult } from './agent/turn-events.js';
+export * from './auth/index.js';
 export * from './config/index.js';
 export { type DoctorReport, type EngineReport, runDoctor } from './diagnostics/doctor.js';
 export {
@@ -34,7 +45,3 @@ export * from './stores/sessions/session-store.js';
 export * from './stores/vector-memory/vector-memory.js';
 /** The package version. */
 export { VERSION } from './version.js';
-export { type Actor, createRuntime, type Runtime, type RuntimeOptions, type SendMessage } from '../runtime/create-runtime.js';
-export type { TurnEvent, TurnRequest, TurnStep, TurnToolResult } from './agent/turn-events.js';
-export type { ConversationMessage, ConversationSummary } from './agent/conversations.js';
-export { createLogger, type Logger, type LogLevel } from '../runtime/logger.js';

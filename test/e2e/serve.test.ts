@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../support/cli.js';
 import { readSse, type ServeProcess, startServe } from '../support/serve.js';
 
 // `somaagent serve` as users run it: the built CLI, embedded profile, no services, a fresh data directory.
@@ -207,5 +208,40 @@ describe('somaagent serve (embedded profile)', () => {
     expect(reused.status).toBe(422);
     const metrics = await (await fetch(new URL('/metrics', server.url))).text();
     expect(metrics).toMatch(/soma_tool_calls_total\{tool="run_javascript",status="ok"\} \d+/);
+  });
+
+  it('lets CLI commands run beside it through its database socket, and says so', async () => {
+    const created = await runCli([
+      'keys',
+      'create',
+      '--tenant',
+      'acme',
+      '--subject',
+      'bob',
+      '--data-dir',
+      server.dataDir,
+    ]);
+    expect(created.code, created.stderr).toBe(0);
+    expect(created.stderr).toMatch(
+      /in use by process \d+ \(serve --role all\); working through its database socket/,
+    );
+    const key = created.stdout.trim();
+    const list = await fetch(new URL('/v1/conversations', server.url), {
+      headers: { Authorization: `Bearer ${key}` },
+    });
+    expect(list.status).toBe(200);
+    expect(await list.json()).toEqual({ conversations: [] });
+    const revoked = await runCli([
+      'keys',
+      'revoke',
+      key.split('_')[1] as string,
+      '--data-dir',
+      server.dataDir,
+    ]);
+    expect(revoked.code, revoked.stderr).toBe(0);
+    const after = await fetch(new URL('/v1/conversations', server.url), {
+      headers: { Authorization: `Bearer ${key}` },
+    });
+    expect(after.status).toBe(401);
   });
 });

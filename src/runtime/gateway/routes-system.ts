@@ -1,50 +1,23 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { extname, join } from 'node:path';
 import { isSomaError } from '../../sdk/errors.js';
 import { subjectPrefix, tenantPrefix } from '../../sdk/stores/objects/object-keys.js';
+import { loadUiAssets, UI_SECURITY_HEADERS } from '../ui-assets.js';
 import { type GatewayDeps, principalOf, type Route } from './gateway.js';
 import { HttpError } from './http-errors.js';
 import { openApiDocument } from './openapi.js';
 
-const UI_TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-};
-
-/** The web page's files by URL: `/` is index.html, every other file under its own name. */
-function uiFiles(dir: string): Record<string, string> {
-  if (!existsSync(join(dir, 'index.html'))) return {};
-  const files: Record<string, string> = { '/': 'index.html' };
-  for (const file of readdirSync(dir)) if (extname(file) in UI_TYPES) files[`/${file}`] = file;
-  return files;
-}
-
 /** Health, readiness, metrics, the OpenAPI document, the web page, memory search and artifact reads. */
 export function systemRoutes(deps: GatewayDeps, allRoutes: () => readonly Route[]): Route[] {
-  const ui: Route[] = [];
-  if (deps.uiDir) {
-    for (const [url, file] of Object.entries(uiFiles(deps.uiDir))) {
-      const body = readFileSync(join(deps.uiDir, file));
-      ui.push({
-        method: 'GET',
-        url,
-        summary: url === '/' ? 'The web chat page' : `Web chat asset ${file}`,
-        auth: false,
-        responses: { '200': { description: file } },
-        handler: async (_request, reply) =>
-          reply
-            .header('Content-Type', UI_TYPES[extname(file)] ?? 'application/octet-stream')
-            .header('Cache-Control', 'no-cache')
-            .header(
-              'Content-Security-Policy',
-              "default-src 'self'; connect-src 'self'; img-src 'self' data:; style-src 'self'",
-            )
-            .send(body),
-      });
-    }
-  }
+  const ui: Route[] = (deps.uiDir ? loadUiAssets(deps.uiDir) : []).map(
+    (asset): Route => ({
+      method: 'GET',
+      url: asset.path,
+      summary: asset.path === '/' ? 'The web chat page' : `Web chat asset ${asset.path.slice(1)}`,
+      auth: false,
+      responses: { '200': { description: asset.contentType } },
+      handler: async (_request, reply) =>
+        reply.headers({ ...UI_SECURITY_HEADERS, 'Content-Type': asset.contentType }).send(asset.body),
+    }),
+  );
   return [
     ...ui,
     {

@@ -17,6 +17,8 @@ export interface LockOwner {
 /** A held lock; release it when done (also released when the process exits). */
 export interface DataDirLock {
   readonly path: string;
+  /** Records where this process serves the data to others (e.g. its PGlite socket), or clears it. */
+  setEndpoint(endpoint: string | undefined): void;
   release(): void;
 }
 
@@ -86,7 +88,11 @@ export function lockDataDir(dataDir: string, purpose: string, endpoint?: string)
         if (dataDirOwner(dataDir)?.pid === process.pid) rmSync(path, { force: true });
       };
       process.on('exit', release);
-      return { path, release };
+      const setEndpoint = (endpoint: string | undefined) => {
+        if (dataDirOwner(dataDir)?.pid !== process.pid) return;
+        writeFileSync(path, JSON.stringify({ ...me, endpoint }));
+      };
+      return { path, release, setEndpoint };
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const owner = dataDirOwner(dataDir);

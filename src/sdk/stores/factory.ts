@@ -41,6 +41,11 @@ export interface Stores {
 export interface OpenStoresOptions {
   /** What the process does, recorded in the embedded data directory's lock (e.g. `serve`). */
   readonly purpose?: string;
+  /**
+   * Told when the embedded data directory belongs to a running server and the stores work through its
+   * database socket instead of opening the files (print it: users should know which path was taken).
+   */
+  readonly notice?: (message: string) => void;
 }
 
 /**
@@ -57,7 +62,7 @@ export async function openStores(config: SomaConfig, options: OpenStoresOptions 
     closers.length = 0;
   };
   try {
-    const sql = await openRecordsClient(config, options.purpose ?? 'somaagent');
+    const sql = await openRecordsClient(config, options.purpose ?? 'somaagent', options.notice);
     closers.push(() => sql.close());
     await migrate(sql, { dimensions: config.vector.dimensions });
     const records = createRecords(sql);

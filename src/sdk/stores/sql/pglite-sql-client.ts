@@ -16,6 +16,17 @@ function translate(address: string, error: unknown): unknown {
 
 type PgliteLike = Pick<PGlite, 'query' | 'exec'> | Transaction;
 
+/**
+ * While a client of the socket server (a CLI command beside `serve`) has a transaction open on the shared
+ * PGlite session, this process's own statements wait, so they never run inside someone else's transaction.
+ */
+async function outsideForeignTransaction(owner: PGlite | undefined): Promise<void> {
+  if (!owner) return; // inside our own transaction
+  for (let waited = 0; owner.isInTransaction() && waited < 30_000; waited += 2) {
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+}
+
 class PgliteSqlClient implements SqlClient {
   readonly driver = 'pglite' as const;
   constructor(
@@ -24,7 +35,13 @@ class PgliteSqlClient implements SqlClient {
     private readonly owner: PGlite | undefined,
   ) {}
 
+  /** The PGlite instance (top-level clients only), e.g. for a socket server that shares it. */
+  get pglite(): PGlite | undefined {
+    return this.owner;
+  }
+
   async query<Row>(text: string, params: readonly unknown[] = []): Promise<SqlResult<Row>> {
+    await outsideForeignTransaction(this.owner);
     try {
       const result = await this.db.query<Row>(text, params as unknown[]);
       return { rows: result.rows, rowCount: result.affectedRows ?? result.rows.length };
@@ -34,6 +51,7 @@ class PgliteSqlClient implements SqlClient {
   }
 
   async exec(text: string): Promise<void> {
+    await outsideForeignTransaction(this.owner);
     try {
       await this.db.exec(text);
     } catch (error) {
@@ -43,6 +61,7 @@ class PgliteSqlClient implements SqlClient {
 
   async transaction<T>(work: (tx: SqlClient) => Promise<T>): Promise<T> {
     if (!this.owner) return work(this); // already inside a transaction: join it
+    await outsideForeignTransaction(this.owner);
     try {
       return await this.owner.transaction((tx) => work(new PgliteSqlClient(tx, this.address, undefined)));
     } catch (error) {
