@@ -122,9 +122,11 @@ try {
   await pool.close();
 
   const coldStats = stats(cold);
+  const load = loadavg().map((n) => Math.round(n * 100) / 100);
   console.log(
     `node ${process.version}; worker code from ${from}; ${runs} warm runs per script, ${coldRuns} cold pools`,
   );
+  console.log(`machine: ${cpus().length} cores, load average ${load.join(' ')} (figures inflate with load)`);
   console.log(`cold (new pool → first result): median ${coldStats.median} ms, p90 ${coldStats.p90} ms`);
   console.log('script       sandbox median / p90 ms     node:vm median / p90 ms');
   for (const name of Object.keys(SCRIPTS)) {
@@ -141,6 +143,8 @@ try {
       {
         date: new Date().toISOString(),
         node: process.version,
+        cores: cpus().length,
+        loadAverage: load,
         from,
         limits,
         scripts: SCRIPTS,
