@@ -275,6 +275,8 @@ function evaluate(
       const jobs = runtime.executePendingJobs();
       if (jobs.error) return failedWith(jobs.error);
     }
+    // An interrupt inside a promise job can abandon the async function without settling its promise.
+    if (interrupted()) return timeout(limits);
     const state = context.getPromiseState(value);
     if (state.type === 'pending') {
       return failure(
