@@ -21,7 +21,9 @@ toolExecutorContract('the filesystem', {
   },
   broken() {
     // A root that is a regular file: every write fails inside the store.
-    const file = join(mkdtempSync(join(tmpdir(), 'soma-tools-broken-')), 'not-a-directory');
+    const dir = mkdtempSync(join(tmpdir(), 'soma-tools-broken-'));
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+    const file = join(dir, 'not-a-directory');
     writeFileSync(file, 'x');
     return createFsObjectStore(file);
   },
