@@ -20,10 +20,8 @@ toolExecutorContract('the filesystem', {
     rmSync(roots.get(store) as string, { recursive: true, force: true });
   },
   broken() {
-    // A root that is a regular file: every write fails inside the store.
-    const dir = mkdtempSync(join(tmpdir(), 'soma-tools-broken-'));
-    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
-    const file = join(dir, 'not-a-directory');
+    // A root that is a regular file (inside the suite's store, removed with it): every write fails.
+    const file = join([...roots.values()][0] as string, 'not-a-directory');
     writeFileSync(file, 'x');
     return createFsObjectStore(file);
   },
