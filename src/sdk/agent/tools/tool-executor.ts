@@ -63,7 +63,7 @@ export interface ToolExecutorOptions {
   readonly concurrency?: number;
   /** Extra implementations besides the built-ins (each runs only when registered and enabled). */
   readonly tools?: readonly ToolImplementation[];
-  /** Start one sandbox worker now, so the first call does not wait for it. */
+  /** Start the sandbox workers now, so the first calls do not wait for them. */
   readonly warm?: boolean;
 }
 
@@ -92,8 +92,9 @@ export function createToolExecutor(options: ToolExecutorOptions): ToolExecutor {
   for (const tool of [...BUILTIN_TOOLS, ...(options.tools ?? [])]) {
     implementations.set(`${checkToolName(tool.name)}@${tool.version}`, tool);
   }
-  const sandbox = new SandboxPool({ limits, size: options.concurrency ?? 2 });
-  if (options.warm) void sandbox.warm();
+  const concurrency = options.concurrency ?? 2;
+  const sandbox = new SandboxPool({ limits, size: concurrency });
+  if (options.warm) void sandbox.warm(concurrency);
   const validator = new ToolInputValidator();
   const implemented = (tool: Tool) => implementations.get(`${tool.name}@${tool.version}`);
   let closed = false;

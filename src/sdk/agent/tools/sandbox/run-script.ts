@@ -53,7 +53,8 @@ const PRELUDE = `(function (emit, maxLine) {
     for (let i = 0; i < values.length && text.length <= maxLine; i++) text += (i ? ' ' : '') + format(values[i]);
     return text.length > maxLine ? text.slice(0, maxLine) : text;
   };
-  const writer = (prefix) => function () { emit(prefix + line(arguments)); };
+  let full = false;
+  const writer = (prefix) => function () { if (!full && emit(prefix + line(arguments))) full = true; };
   const console = { log: writer(''), info: writer(''), debug: writer(''), trace: writer(''),
     warn: writer('[warn] '), error: writer('[error] ') };
   define(globalThis, 'console', { value: console, writable: true, configurable: true, enumerable: false });
@@ -180,7 +181,7 @@ function toOutcome(result: Evaluation, output: ConsoleState, limits: SandboxLimi
   const console = output.truncated
     ? [
         ...output.lines,
-        `…[console output truncated at the ${describeBytes(limits.outputBytes)} output limit]`,
+        `…[console output truncated at ${describeBytes(consoleLimit(limits))}, half the ${describeBytes(limits.outputBytes)} output limit]`,
       ]
     : output.lines;
   return { ...result, console, consoleTruncated: output.truncated };
@@ -193,11 +194,14 @@ interface Helpers {
 }
 
 function installPrelude(context: QuickJSContext, output: ConsoleState, limits: SandboxLimits): Helpers {
+  // Answers true once the output is full, so the console stops calling out for lines that are dropped.
   const emit = context.newFunction('emit', (text) => {
-    if (output.truncated || context.typeof(text) !== 'string') return;
-    appendLine(output, context.getString(text), limits.outputBytes);
+    if (!output.truncated && context.typeof(text) === 'string') {
+      appendLine(output, context.getString(text), consoleLimit(limits));
+    }
+    return output.truncated ? context.true : context.false;
   });
-  const maxLine = context.newNumber(limits.outputBytes);
+  const maxLine = context.newNumber(consoleLimit(limits));
   const factory = context.unwrapResult(context.evalCode(PRELUDE, 'sandbox-prelude.js', { strict: true }));
   try {
     const helpers = context.unwrapResult(context.callFunction(factory, context.undefined, emit, maxLine));
@@ -217,6 +221,11 @@ function installPrelude(context: QuickJSContext, output: ConsoleState, limits: S
     maxLine.dispose();
     emit.dispose();
   }
+}
+
+/** Console lines get at most half the output limit, so a chatty script still has room for its result. */
+function consoleLimit(limits: SandboxLimits): number {
+  return Math.floor(limits.outputBytes / 2);
 }
 
 function appendLine(output: ConsoleState, text: string, limit: number): void {
@@ -266,6 +275,8 @@ function evaluate(
       const jobs = runtime.executePendingJobs();
       if (jobs.error) return failedWith(jobs.error);
     }
+    // An interrupt inside a promise job can abandon the async function without settling its promise.
+    if (interrupted()) return timeout(limits);
     const state = context.getPromiseState(value);
     if (state.type === 'pending') {
       return failure(

@@ -22,7 +22,10 @@ export interface SandboxLimits {
   readonly memoryBytes: number;
   /** Interpreter stack in bytes: bounds recursion depth. */
   readonly stackBytes: number;
-  /** Console output plus the JSON result, in UTF-8 bytes; console output beyond it is truncated. */
+  /**
+   * Console output plus the JSON result, in UTF-8 bytes. Console lines beyond half of it are dropped (with a
+   * marker line); a result larger than what is left is a `TOOL_OUTPUT_LIMIT` error.
+   */
   readonly outputBytes: number;
 }
 

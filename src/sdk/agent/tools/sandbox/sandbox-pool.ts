@@ -94,10 +94,11 @@ export class SandboxPool {
     };
   }
 
-  /** Starts one worker ahead of the first call (so that call does not pay for loading the interpreter). */
-  async warm(): Promise<void> {
-    if (this.closed || this.slots.length > 0) return;
-    await this.spawn().ready;
+  /** Starts `count` workers (1 by default, at most the pool size) ahead of the first calls. */
+  async warm(count = 1): Promise<void> {
+    const spawned: Promise<boolean>[] = [];
+    while (!this.closed && this.slots.length < Math.min(count, this.size)) spawned.push(this.spawn().ready);
+    await Promise.all(spawned);
   }
 
   /**
