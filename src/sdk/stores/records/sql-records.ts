@@ -2,6 +2,7 @@ import { type MigrationParams, type MigrationReport, migrate } from '../sql/migr
 import type { SqlClient } from '../sql/sql-client.js';
 import type { Records } from './records.js';
 import { SqlAuditLog } from './sql-audit-log.js';
+import { SqlConfigVersions } from './sql-config-versions.js';
 import { SqlErasureJobs } from './sql-erasure-jobs.js';
 import { SqlLegalHolds } from './sql-legal-holds.js';
 import { SqlOutbox } from './sql-outbox.js';
@@ -21,6 +22,7 @@ export function createRecords(client: SqlClient): Records {
     erasureJobs: new SqlErasureJobs(client),
     legalHolds: new SqlLegalHolds(client),
     subjectKeys: new SqlSubjectKeys(client),
+    configVersions: new SqlConfigVersions(client),
     address: client.address,
     transaction: <T>(work: (records: Records, tx: SqlClient) => Promise<T>): Promise<T> =>
       client.transaction((tx) => work(createRecords(tx), tx)),
