@@ -5,6 +5,7 @@ import { createRecords } from '../../src/sdk/stores/records/sql-records.js';
 import { migrate } from '../../src/sdk/stores/sql/migrate.js';
 import type { SqlClient } from '../../src/sdk/stores/sql/sql-client.js';
 import { auditContract } from './records.audit.contract.js';
+import { configVersionsContract } from './records.config-versions.contract.js';
 import { governanceContract } from './records.governance.contract.js';
 import { PARAMS, type SqlHarness } from './records.harness.js';
 import { outboxContract } from './records.outbox.contract.js';
@@ -39,6 +40,7 @@ export function recordsContract(adapterName: string, harness: SqlHarness): void 
     toolsContract(ctx);
     outboxContract(ctx);
     governanceContract(ctx);
+    configVersionsContract(ctx);
 
     it('a transaction spanning audit and outbox commits both or neither', async () => {
       const { records } = ctx();
@@ -73,6 +75,7 @@ export function recordsContract(adapterName: string, harness: SqlHarness): void 
           () => records.legalHolds.get('t', 's'),
           () => records.subjectKeys.getOrCreate('t', 's'),
           () => records.subjectKeys.destroy('t', 's'),
+          () => records.configVersions.get('deployment'),
         ]) {
           const error = await call().then(
             () => undefined,

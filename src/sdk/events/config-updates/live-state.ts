@@ -191,9 +191,29 @@ function flagNameProblem(name: string): string | undefined {
 }
 
 function suggestLive(key: string): string {
-  const lower = key.toLowerCase().replace(/[._-]/g, '');
-  const close = CONFIG_KEYS.find((d) => d.key.toLowerCase().replace(/[._-]/g, '') === lower);
-  return close ? ` (did you mean ${close.key}?)` : '';
+  const lower = key.toLowerCase();
+  let best: { key: string; distance: number } | undefined;
+  for (const d of CONFIG_KEYS) {
+    const distance = editDistance(lower, d.key.toLowerCase());
+    if (distance <= 2 && (!best || distance < best.distance)) best = { key: d.key, distance };
+  }
+  return best ? ` (did you mean ${best.key}?)` : '';
+}
+
+/** Levenshtein distance (insertions, deletions, substitutions), for "did you mean" hints. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      row.push(
+        Math.min((previous[j] as number) + 1, (row[j - 1] as number) + 1, (previous[j - 1] as number) + cost),
+      );
+    }
+    previous = row;
+  }
+  return previous[b.length] as number;
 }
 
 function show(value: unknown): string {

@@ -26,8 +26,10 @@ const COUNT = /^[1-9][0-9]{0,8}$/;
 export function readUpdate(
   update: ConfigUpdate,
 ): { fields: UpdateFields } | { reason: ConfigUpdateRejection; message: string; version: number | null } {
+  const claimed =
+    typeof update.version === 'number' && Number.isFinite(update.version) ? update.version : null;
+  const bad = (message: string) => ({ reason: 'malformed' as const, message, version: claimed });
   const version = Number.isSafeInteger(update.version) && update.version >= 1 ? update.version : null;
-  const bad = (message: string) => ({ reason: 'malformed' as const, message, version });
   if (version === null) return bad(`version ${String(update.version)} is not a positive integer`);
   const expectedPrevious = version === 1 ? null : version - 1;
   if ((update.previousVersion ?? null) !== expectedPrevious) {
