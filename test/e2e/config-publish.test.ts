@@ -1,0 +1,155 @@
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, describe, expect, it } from 'vitest';
+import { EmbeddedEventBus } from '../../src/sdk/events/bus/embedded-event-bus.js';
+import { resolveConfig, subscribeConfigUpdates } from '../../src/sdk/index.js';
+import { openRecordsClient } from '../../src/sdk/stores/records/open-records.js';
+import { runCli } from '../support/cli.js';
+import { expectMatchesSchema } from '../support/json-schema.js';
+
+const LONG = 240_000;
+
+describe('somaagent config publish (embedded)', () => {
+  const root = mkdtempSync(join(tmpdir(), 'soma-config-publish-'));
+  const dataDir = join(root, 'data');
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+  const file = (name: string, text: string) => {
+    writeFileSync(join(root, name), text);
+    return name;
+  };
+  const cli = (args: string[], dir = dataDir) =>
+    runCli(['config', 'publish', ...args, '--data-dir', dir], { cwd: root, timeoutMs: LONG });
+  const untouched = join(root, 'untouched');
+  const change = file(
+    'change.yaml',
+    'log.level: debug\nretention:\n  sessions: 48h\nflags:\n  memory.recall: {enabled: true, rollout: 25}\n',
+  );
+
+  it('--dry-run shows the change set, next version and checksum, and creates nothing', async () => {
+    const result = await cli([change, '--dry-run', '--json']);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const body = JSON.parse(result.stdout);
+    expectMatchesSchema('config-publish', body);
+    expect(body).toMatchObject({
+      dryRun: true,
+      fromVersion: 0,
+      toVersion: 3,
+      delivered: false,
+      outboxIds: [],
+    });
+    expect(
+      body.changes.map((c: { key: string; version: number; value: unknown }) => [c.version, c.key, c.value]),
+    ).toEqual([
+      [1, 'log.level', 'debug'],
+      [2, 'retention.sessions', '2d'],
+      [3, 'memory.recall', { enabled: true, rollout: 25 }],
+    ]);
+    expect(body.checksum).toMatch(/^[0-9a-f]{64}$/);
+    expect(existsSync(dataDir)).toBe(false);
+
+    const human = await cli([change, '--dry-run']);
+    expect(human.code).toBe(0);
+    expect(human.stdout).toContain('retention.sessions');
+    expect(human.stdout).toContain(
+      `Dry run: would publish version 0 → 3, checksum ${body.checksum.slice(0, 12)}`,
+    );
+  });
+
+  it(
+    'publishes through the outbox onto the embedded event log, where a runtime applies it; a repeat changes nothing',
+    async () => {
+      const result = await cli([
+        change,
+        '--json',
+        '--changed-by',
+        'op_17',
+        '--reason',
+        'debugging',
+        '--meta',
+        'ticket=OPS-1',
+      ]);
+      expect(result.stderr).toBe('');
+      expect(result.code).toBe(0);
+      const body = JSON.parse(result.stdout);
+      expectMatchesSchema('config-publish', body);
+      expect(body).toMatchObject({
+        dryRun: false,
+        fromVersion: 0,
+        toVersion: 3,
+        delivered: true,
+        deliveryError: null,
+      });
+      expect(body.outboxIds).toHaveLength(3);
+
+      // A runtime on the same data directory replays config.updates and reaches the published state.
+      const { config } = resolveConfig({ env: {}, cwd: root, flags: { dataDir } });
+      const sql = await openRecordsClient(config, 'test');
+      const bus = new EmbeddedEventBus({ sql, pollIntervalMs: 25, retentionIntervalMs: 0 });
+      try {
+        const updates = await subscribeConfigUpdates(bus, config, { log: () => {} });
+        const deadline = Date.now() + 30_000;
+        while (updates.live.version < 3 && Date.now() < deadline) await sleep(20);
+        expect(updates.live.version).toBe(3);
+        expect(updates.live.current.checksum).toBe(body.checksum);
+        expect(updates.live.current.config.log.level).toBe('debug');
+        expect(updates.live.flag('memory.recall')).toEqual({ enabled: true, rollout: 25 });
+        await updates.stop();
+      } finally {
+        await bus.close();
+        await sql.close();
+      }
+
+      const again = await cli([change]);
+      expect(again.code).toBe(0);
+      expect(again.stdout).toContain(
+        'Already in effect (skipped): log.level, retention.sessions, memory.recall',
+      );
+      expect(again.stdout).toContain('Nothing to publish: deployment stays at version 3.');
+
+      const stale = await cli([file('warn.yaml', 'log.level: warn\n'), '--expect-version', '2', '--json']);
+      expect(stale.code).toBe(2);
+      expect(JSON.parse(stale.stdout).error).toMatchObject({ code: 'CONFIG_VERSION_CONFLICT' });
+      const next = await cli(['warn.yaml', '--expect-version', '3']);
+      expect(next.code).toBe(0);
+      expect(next.stdout).toContain('Published version 3 → 4');
+    },
+    LONG,
+  );
+
+  it('a malformed file exits 2 naming the line and key, with no stack trace and nothing written', async () => {
+    const syntax = await cli([file('syntax.yaml', 'log.level: debug\nflags: [\n')], untouched);
+    expect(syntax.code).toBe(2);
+    expect(syntax.stderr).toMatch(/syntax\.yaml is not valid YAML\/JSON:\n {2}- line \d+, column \d+: /);
+    expect(syntax.stderr).not.toMatch(/\n\s+at /);
+
+    const bad = await cli(
+      [file('bad.json', '{\n  "log.level": "loud",\n  "dataDir": "/elsewhere"\n}\n'), '--json'],
+      untouched,
+    );
+    expect(bad.code).toBe(2);
+    const error = JSON.parse(bad.stdout).error;
+    expect(error.code).toBe('INVALID_INPUT');
+    expect(error.details.problems).toEqual([
+      { key: 'log.level', line: 2, message: 'log.level = "loud": expected one of debug, info, warn, error' },
+      expect.objectContaining({ key: 'dataDir', line: 3 }),
+    ]);
+    const human = await cli(['bad.json'], untouched);
+    expect(human.stderr).toContain('line 3: dataDir cannot change live (restart-only)');
+    expect(human.stderr).toContain('Hint:');
+
+    const missing = await cli(['nowhere.yaml'], untouched);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('cannot read change file nowhere.yaml');
+    expect(existsSync(untouched)).toBe(false);
+  });
+
+  it('--help shows examples', async () => {
+    const help = await runCli(['config', 'publish', '--help'], { cwd: root });
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('--dry-run');
+    expect(help.stdout).toContain('EXAMPLES');
+  });
+});
