@@ -2,12 +2,15 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EmbeddedEventBus } from '../../src/sdk/events/bus/embedded-event-bus.js';
-import { resolveConfig, subscribeConfigUpdates } from '../../src/sdk/index.js';
+import { KafkaEventBus } from '../../src/sdk/events/bus/kafka-event-bus.js';
+import { type ConfigUpdateLogLine, resolveConfig, subscribeConfigUpdates } from '../../src/sdk/index.js';
 import { openRecordsClient } from '../../src/sdk/stores/records/open-records.js';
+import { pgSqlClient } from '../../src/sdk/stores/sql/pg-sql-client.js';
 import { runCli } from '../support/cli.js';
 import { expectMatchesSchema } from '../support/json-schema.js';
+import { describeWithServices, randomName } from '../support/services.js';
 
 const LONG = 240_000;
 
@@ -152,4 +155,108 @@ describe('somaagent config publish (embedded)', () => {
     expect(help.stdout).toContain('--dry-run');
     expect(help.stdout).toContain('EXAMPLES');
   });
+});
+
+describeWithServices(['postgres', 'kafka'], 'somaagent config publish (cluster)', (addresses) => {
+  // A database of its own (its `public` schema gets the migrations) and a topic of its own.
+  const database = randomName('soma_cfgpub').replace(/-/g, '_');
+  const topic = randomName('soma-cfg-e2e');
+  const root = mkdtempSync(join(tmpdir(), 'soma-config-publish-cluster-'));
+  const address = (service: 'postgres' | 'kafka'): string => {
+    const get = addresses[service];
+    if (!get) throw new Error(`no ${service} address`);
+    return get();
+  };
+  const postgres = () => address('postgres');
+  const brokers = () => address('kafka').split(',');
+  const url = () => Object.assign(new URL(postgres()), { pathname: `/${database}` }).toString();
+  const admin = () => pgSqlClient({ url: postgres(), connectTimeoutMs: 3000, requestTimeoutMs: 30_000 });
+  const cli = (args: string[], sets: string[] = [`kafka.brokers=${brokers().join(',')}`]) =>
+    runCli(
+      [
+        'config',
+        'publish',
+        ...args,
+        '--profile',
+        'cluster',
+        '--topic',
+        topic,
+        '--set',
+        `postgres.url=${url()}`,
+        ...sets.flatMap((s) => ['--set', s]),
+      ],
+      { cwd: root, timeoutMs: LONG },
+    );
+
+  beforeAll(async () => {
+    const client = await admin();
+    try {
+      await client.query(`CREATE DATABASE "${database}"`);
+    } finally {
+      await client.close();
+    }
+  });
+  afterAll(async () => {
+    const bus = new KafkaEventBus({ brokers: brokers() });
+    await bus.deleteTopics([topic]).catch(() => {});
+    await bus.close();
+    const client = await admin();
+    try {
+      await client.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
+    } finally {
+      await client.close();
+    }
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  it(
+    'publishes to Kafka; with Kafka down the version is committed and queued, and reaches Kafka in order later',
+    async () => {
+      writeFileSync(join(root, 'a.yaml'), 'log.level: warn\n');
+      writeFileSync(join(root, 'b.yaml'), 'retention:\n  audit: 30d\nflags:\n  memory.recall: true\n');
+      writeFileSync(join(root, 'c.yaml'), 'log.level: error\n');
+
+      const first = await cli(['a.yaml', '--json']);
+      expect(first.stderr).toBe('');
+      expect(first.code).toBe(0);
+      const published = JSON.parse(first.stdout);
+      expectMatchesSchema('config-publish', published);
+      expect(published).toMatchObject({ profile: 'cluster', topic, toVersion: 1, delivered: true });
+      expect(published.bus).toContain(brokers()[0]);
+
+      const down = await cli(
+        ['b.yaml', '--json', '--wait', '3s'],
+        ['kafka.brokers=127.0.0.1:1', 'timeouts.connect=1s', 'timeouts.request=2s'],
+      );
+      expect(down.code).toBe(0);
+      expect(down.stderr).toContain('version 3 is committed but not on the bus yet');
+      const queued = JSON.parse(down.stdout);
+      expect(queued).toMatchObject({ fromVersion: 1, toVersion: 3, delivered: false });
+      expect(queued.deliveryError).toMatch(/127\.0\.0\.1:1/);
+
+      const last = await cli(['c.yaml', '--json']);
+      expect(last.code).toBe(0);
+      const final = JSON.parse(last.stdout);
+      expect(final).toMatchObject({ fromVersion: 3, toVersion: 4, delivered: true });
+
+      // A runtime on Kafka sees versions 1 to 4 in order (the queued ones were relayed first) and applies all.
+      const bus = new KafkaEventBus({ brokers: brokers() });
+      try {
+        const { config } = resolveConfig({ env: {}, cwd: root });
+        const lines: ConfigUpdateLogLine[] = [];
+        const updates = await subscribeConfigUpdates(bus, config, { topic, log: (line) => lines.push(line) });
+        const deadline = Date.now() + 30_000;
+        while (updates.live.version < 4 && Date.now() < deadline) await sleep(20);
+        expect(updates.live.version).toBe(4);
+        expect(updates.live.current.checksum).toBe(final.checksum);
+        expect(updates.live.current.config.log.level).toBe('error');
+        expect(updates.live.current.config.retention.audit).toBe(30 * 86_400_000);
+        expect(lines.filter((l) => l.event === 'config_update_rejected')).toEqual([]);
+        await updates.stop();
+      } finally {
+        await bus.close();
+      }
+    },
+    LONG,
+  );
 });

@@ -56,6 +56,10 @@ Exit 0 when published (or planned with --dry-run), 2 on an error. Events not yet
       description: 'Refuse unless the scope is at this version now (optimistic locking).',
       min: 0,
     }),
+    topic: Flags.string({
+      description: 'Topic to publish on (a staging or test topic); runtimes must follow the same one.',
+      default: 'config.updates',
+    }),
     wait: Flags.string({
       description:
         'How long to relay the events to the bus before returning; 0 leaves them to the running relay.',
@@ -75,6 +79,7 @@ Exit 0 when published (or planned with --dry-run), 2 on an error. Events not yet
       metadata: parseMeta(flags.meta ?? []),
       ...(flags['expect-version'] === undefined ? {} : { expectVersion: flags['expect-version'] }),
       waitMs: parseWait(flags.wait),
+      topic: flags.topic,
     });
     if (!this.jsonEnabled()) this.render(result);
     if (!result.dryRun && !result.delivered && result.changes.length > 0) {

@@ -5,6 +5,7 @@ import { openRecordsClient, pgliteDataDir } from '../../stores/records/open-reco
 import type { Outbox } from '../../stores/records/outbox.js';
 import { createRecords } from '../../stores/records/sql-records.js';
 import { migrate } from '../../stores/sql/migrate.js';
+import { checkTopic } from '../bus/event-bus-checks.js';
 import { openEventBus } from '../bus/open-event-bus.js';
 import { eventCodecFor } from '../codec/codec-for-config.js';
 import { OutboxRelay } from '../outbox/outbox-relay.js';
@@ -55,7 +56,7 @@ export async function publishConfigChanges(
   input: ConfigChangeInput,
   options: PublishConfigChangesOptions = {},
 ): Promise<ConfigPublishResult> {
-  const topic = options.topic ?? CONFIG_UPDATES_TOPIC;
+  const topic = checkTopic(options.topic ?? CONFIG_UPDATES_TOPIC);
   const redactor = createRedactor();
   if (options.dryRun && config.profile === 'embedded' && !existsSync(pgliteDataDir(config))) {
     const changes = checkChangeSet(input, { redactor });

@@ -1,6 +1,7 @@
 import { SomaError } from '../../errors.js';
 import type { NewAuditEntry } from '../../stores/records/audit-log.js';
 import type { Records } from '../../stores/records/records.js';
+import { checkTopic } from '../bus/event-bus-checks.js';
 import { createEventCodec } from '../codec/event-codec.js';
 import { createOutboxWriter, type OutboxWriter } from '../outbox/outbox-writer.js';
 import type { Redactor } from '../redaction/pii-types.js';
@@ -20,7 +21,8 @@ import {
 /** Tenant of the outbox rows and audit entries of a deployment-wide change. */
 export const ALL_TENANTS = '*';
 
-const MAX_ATTEMPTS = 5;
+/** Rounds of compare-and-set: each round one concurrent publisher wins, so this bounds the contention handled. */
+const MAX_ATTEMPTS = 16;
 
 /** What {@link publishConfigUpdate} works with. */
 export interface PublishConfigUpdateDeps {
@@ -66,7 +68,7 @@ export async function publishConfigUpdate(
   const redactor = deps.redactor ?? createRedactor();
   const changes = checkChangeSet(input, { redactor });
   const scope = configScope(options.tenant ?? null);
-  const topic = options.topic ?? CONFIG_UPDATES_TOPIC;
+  const topic = checkTopic(options.topic ?? CONFIG_UPDATES_TOPIC);
   if (options.dryRun) {
     const current = await readSnapshot(deps.records, scope);
     return { ...planConfigUpdate(changes, current, options, true).plan, topic, outboxIds: [] };
@@ -110,6 +112,8 @@ export async function publishConfigUpdate(
           hint: 'Publish again.',
         });
       }
+      // Jitter so that the losers of a round do not collide again in lockstep.
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * attempt));
     }
   }
 }
