@@ -32,7 +32,10 @@ export {
   UnavailableError,
 } from './errors.js';
 export * from './events/bus/event-bus.js';
+export { openEventBus } from './events/bus/open-event-bus.js';
+export { eventCodecFor } from './events/codec/codec-for-config.js';
 export * from './events/codec/index.js';
+export * from './events/config-updates/index.js';
 export * from './events/redaction/index.js';
 export * from './events/schemas/index.js';
 export * from './governance/schemas/index.js';
@@ -40,6 +43,7 @@ export { type OpenStoresOptions, openStores, type Stores } from './stores/factor
 export { subjectKey, subjectPrefix, systemKey, tenantPrefix } from './stores/objects/object-keys.js';
 export * from './stores/objects/object-store.js';
 export * from './stores/rate-limit/rate-limiter.js';
+export type * from './stores/records/config-versions.js';
 export type * from './stores/records/records.js';
 export * from './stores/sessions/session-store.js';
 export * from './stores/vector-memory/vector-memory.js';

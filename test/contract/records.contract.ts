@@ -6,6 +6,7 @@ import { migrate } from '../../src/sdk/stores/sql/migrate.js';
 import type { SqlClient } from '../../src/sdk/stores/sql/sql-client.js';
 import { apiKeysContract } from './records.api-keys.contract.js';
 import { auditContract } from './records.audit.contract.js';
+import { configVersionsContract } from './records.config-versions.contract.js';
 import { governanceContract } from './records.governance.contract.js';
 import { PARAMS, type SqlHarness } from './records.harness.js';
 import { outboxContract } from './records.outbox.contract.js';
@@ -41,6 +42,7 @@ export function recordsContract(adapterName: string, harness: SqlHarness): void 
     outboxContract(ctx);
     governanceContract(ctx);
     apiKeysContract(ctx, harness);
+    configVersionsContract(ctx);
 
     it('a transaction spanning audit and outbox commits both or neither', async () => {
       const { records } = ctx();
@@ -80,6 +82,7 @@ export function recordsContract(adapterName: string, harness: SqlHarness): void 
           () => records.apiKeys.list(),
           () => records.apiKeys.revoke('0123456789abcdef'),
           () => records.apiKeys.createIfNoneUsable({ tenant: 't', subject: 's' }),
+          () => records.configVersions.get('deployment'),
         ]) {
           const error = await call().then(
             () => undefined,

@@ -107,6 +107,11 @@ export interface KeyDefinition {
   readonly format?: (value: Value) => string;
   /** Masked wherever config is printed. */
   readonly secret?: boolean;
+  /**
+   * Changeable while the runtime runs, through `config.updates` (`somaagent config publish`); read at each
+   * use. Keys without it are restart-only (addresses, data directory, profile, sizes fixed at start).
+   */
+  readonly live?: boolean;
 }
 
 /** Marker returned by a parser for an invalid value. */
@@ -542,6 +547,7 @@ export const CONFIG_KEYS: readonly KeyDefinition[] = [
     parse: duration,
     default: (r) => (r.environment === 'prod' ? 7 * 86_400_000 : 86_400_000),
     format: ms,
+    live: true,
   },
   {
     key: 'retention.vectors',
@@ -551,6 +557,7 @@ export const CONFIG_KEYS: readonly KeyDefinition[] = [
     parse: duration,
     default: 90 * 86_400_000,
     format: ms,
+    live: true,
   },
   {
     key: 'retention.audit',
@@ -560,6 +567,7 @@ export const CONFIG_KEYS: readonly KeyDefinition[] = [
     parse: duration,
     default: 180 * 86_400_000,
     format: ms,
+    live: true,
   },
   {
     key: 'retention.objects',
@@ -569,6 +577,7 @@ export const CONFIG_KEYS: readonly KeyDefinition[] = [
     parse: duration,
     default: 365 * 86_400_000,
     format: ms,
+    live: true,
   },
   {
     key: 'timeouts.connect',
@@ -595,6 +604,7 @@ export const CONFIG_KEYS: readonly KeyDefinition[] = [
     expected: 'one of debug, info, warn, error',
     parse: oneOf('debug', 'info', 'warn', 'error'),
     default: 'info',
+    live: true,
   },
   {
     key: 'tools.timeout',

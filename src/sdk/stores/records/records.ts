@@ -2,6 +2,7 @@ import type { MigrationParams, MigrationReport } from '../sql/migrate.js';
 import type { SqlClient } from '../sql/sql-client.js';
 import type { ApiKeys } from './api-keys.js';
 import type { AuditLog } from './audit-log.js';
+import type { ConfigVersions } from './config-versions.js';
 import type { ErasureJobs } from './erasure-jobs.js';
 import type { LegalHolds } from './legal-holds.js';
 import type { Outbox } from './outbox.js';
@@ -20,6 +21,8 @@ export interface Records {
   readonly legalHolds: LegalHolds;
   readonly subjectKeys: SubjectKeys;
   readonly apiKeys: ApiKeys;
+  /** Versions of the live configuration per scope (`config.updates`). */
+  readonly configVersions: ConfigVersions;
   /** Where the records live, without credentials (for messages). */
   readonly address: string;
   /**

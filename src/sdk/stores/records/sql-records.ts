@@ -3,6 +3,7 @@ import type { SqlClient } from '../sql/sql-client.js';
 import type { Records } from './records.js';
 import { SqlApiKeys } from './sql-api-keys.js';
 import { SqlAuditLog } from './sql-audit-log.js';
+import { SqlConfigVersions } from './sql-config-versions.js';
 import { SqlErasureJobs } from './sql-erasure-jobs.js';
 import { SqlLegalHolds } from './sql-legal-holds.js';
 import { SqlOutbox } from './sql-outbox.js';
@@ -23,6 +24,7 @@ export function createRecords(client: SqlClient): Records {
     legalHolds: new SqlLegalHolds(client),
     subjectKeys: new SqlSubjectKeys(client),
     apiKeys: new SqlApiKeys(client),
+    configVersions: new SqlConfigVersions(client),
     address: client.address,
     transaction: <T>(work: (records: Records, tx: SqlClient) => Promise<T>): Promise<T> =>
       client.transaction((tx) => work(createRecords(tx), tx)),
