@@ -12,6 +12,7 @@ import type { SomaConfig } from '../sdk/config/schema.js';
 import { ConfigError } from '../sdk/errors.js';
 import { createEventCodec } from '../sdk/events/codec/event-codec.js';
 import { SchemaRegistryClient } from '../sdk/events/codec/schema-registry-client.js';
+import { loadLiveConfigSnapshot, subscribeConfigUpdates } from '../sdk/events/config-updates/index.js';
 import { OutboxRelay } from '../sdk/events/outbox/outbox-relay.js';
 import { createOutboxWriter } from '../sdk/events/outbox/outbox-writer.js';
 import { createRedactor } from '../sdk/events/redaction/index.js';
@@ -99,7 +100,23 @@ export async function startServer(config: SomaConfig, options: ServeOptions): Pr
     });
     const outbox = createOutboxWriter({ catalog, codec, redactor: createRedactor() });
     const embedder = createEmbedder(config);
-    const conversations = new Conversations(stores.sessions);
+
+    // Live configuration: config.updates changes log.level and retention.* while running (docs/config-updates.md).
+    const updates = await subscribeConfigUpdates(stores.events, config, {
+      initial: await loadLiveConfigSnapshot(stores.records),
+      recover: () => loadLiveConfigSnapshot(stores.records),
+      codec,
+      log: (line) => log[line.level](line.message, { ...line, message: undefined, level: undefined }),
+      onChange: ({ keys, current }) => {
+        log.setLevel(current.config.log.level);
+        log.info('configuration updated', { version: current.version, keys });
+      },
+    });
+    closers.push(() => updates.stop());
+    log.setLevel(updates.live.current.config.log.level);
+    const conversations = new Conversations(stores.sessions, {
+      ttlMs: () => updates.live.current.config.retention.sessions,
+    });
 
     const workers: WorkerServer[] = [];
     let workerClient: WorkerClient | undefined;

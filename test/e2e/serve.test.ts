@@ -1,3 +1,5 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli.js';
 import { readSse, type ServeProcess, startServe } from '../support/serve.js';
@@ -243,5 +245,18 @@ describe('somaagent serve (embedded profile)', () => {
       headers: { Authorization: `Bearer ${key}` },
     });
     expect(after.status).toBe(401);
+  });
+
+  it('applies a config.updates change published beside it, live', async () => {
+    writeFileSync(join(server.dataDir, 'change.yaml'), 'retention:\n  sessions: 2h\n');
+    const published = await runCli(['config', 'publish', 'change.yaml', '--data-dir', server.dataDir], {
+      cwd: server.dataDir,
+    });
+    expect(published.code, published.stderr).toBe(0);
+    await expect.poll(() => server.stderr(), { timeout: 30_000 }).toContain('configuration updated');
+    const response = await api('/v1/conversations', { method: 'POST', headers: json, body: '{}' });
+    const conversation = (await response.json()) as { createdAt: string; expiresAt: string };
+    const ttl = Date.parse(conversation.expiresAt) - Date.parse(conversation.createdAt);
+    expect(Math.abs(ttl - 2 * 3600_000)).toBeLessThan(60_000);
   });
 });

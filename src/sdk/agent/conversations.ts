@@ -80,7 +80,17 @@ function parseState(raw: JsonValue): ConversationState {
  * session TTL (`retention.sessions`) and erasure finds it through the session store's subject index.
  */
 export class Conversations {
-  constructor(private readonly sessions: SessionStore) {}
+  constructor(
+    private readonly sessions: SessionStore,
+    private readonly options: {
+      /** Session TTL per write (the live `retention.sessions`); the store's default when omitted. */
+      readonly ttlMs?: () => number;
+    } = {},
+  ) {}
+
+  private ttl(): { ttlMs?: number } {
+    return this.options.ttlMs ? { ttlMs: this.options.ttlMs() } : {};
+  }
 
   /** Creates an empty conversation of `subject`. */
   async create(tenant: string, subject: string, title?: string): Promise<ConversationSummary> {
@@ -101,6 +111,7 @@ export class Conversations {
       subject,
       sessionId: id,
       state: state as unknown as JsonValue,
+      ...this.ttl(),
     });
     return summaryOf(id, state, session);
   }
@@ -169,7 +180,13 @@ export class Conversations {
     ].slice(-MAX_HISTORY_MESSAGES);
     const turns = [...state.turns.filter((t) => t.turnId !== turn.turnId), turn].slice(-MAX_REMEMBERED_TURNS);
     const next: ConversationState = { ...state, messages, turns };
-    await this.sessions.set({ tenant, subject, sessionId: id, state: next as unknown as JsonValue });
+    await this.sessions.set({
+      tenant,
+      subject,
+      sessionId: id,
+      state: next as unknown as JsonValue,
+      ...this.ttl(),
+    });
   }
 }
 
