@@ -1,8 +1,8 @@
 import { PGlite } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite-pgvector';
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createApiKey } from '../../src/sdk/auth/api-keys.js';
+import { type PgliteSocketServer, startPgliteSocketServer } from '../../src/sdk/engines/pglite-socket.js';
 import { KafkaEventBus } from '../../src/sdk/events/bus/kafka-event-bus.js';
 import { createEventCodec } from '../../src/sdk/events/codec/event-codec.js';
 import type { ConversationEvent, ToolExecution } from '../../src/sdk/events/schemas/event-types.js';
@@ -16,18 +16,17 @@ import { describeWithServices, randomName, testEnv } from '../support/services.j
 // Postgres with pgvector (records, memory).
 describeWithServices(['redis', 's3', 'kafka'], 'somaagent serve --profile cluster', (address) => {
   let db: PGlite;
-  let pgServer: PGLiteSocketServer;
+  let pgServer: PgliteSocketServer;
   let env: Record<string, string>;
   const processes: ServeProcess[] = [];
 
   beforeAll(async () => {
     db = await PGlite.create({ extensions: { vector } });
-    pgServer = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: 32 });
-    await pgServer.start();
+    pgServer = await startPgliteSocketServer(db, { host: '127.0.0.1', port: 0 });
     env = {
       SOMA_PROFILE: 'cluster',
       SOMA_POSTGRES_URL:
-        testEnv('SOMA_TEST_PGVECTOR_URL') ?? `postgres://postgres@${pgServer.getServerConn()}/postgres`,
+        testEnv('SOMA_TEST_PGVECTOR_URL') ?? `postgres://postgres@${pgServer.address}/postgres`,
       SOMA_REDIS_URL: address.redis?.() as string,
       SOMA_REDIS_KEY_PREFIX: randomName('soma').replace(/-/g, '_'),
       SOMA_S3_ENDPOINT: address.s3?.() as string,

@@ -32,7 +32,7 @@ export interface SomaConfig {
     readonly drainTimeout: number;
   };
   readonly redis: { readonly url: string; readonly keyPrefix: string };
-  readonly postgres: { readonly url: string };
+  readonly postgres: { readonly url: string; readonly poolSize: number };
   readonly vector: { readonly backend: 'pgvector' | 'qdrant'; readonly dimensions: number };
   readonly qdrant: { readonly url: string; readonly apiKey: string | undefined; readonly collection: string };
   /** The chat model: `offline` (embedded, deterministic, no network) or an OpenAI-compatible server. */
@@ -346,6 +346,14 @@ export const CONFIG_KEYS: readonly KeyDefinition[] = [
     expected: 'a postgres:// or postgresql:// URL, e.g. postgres://user@127.0.0.1:5432/db',
     parse: url('postgres:', 'postgresql:'),
     default: 'postgres://postgres@127.0.0.1:5432/somaagent',
+  },
+  {
+    key: 'postgres.poolSize',
+    env: 'SOMA_POSTGRES_POOL_SIZE',
+    description: 'connections per process to Postgres (1 for single-session servers such as a PGlite socket)',
+    expected: 'an integer from 1 to 100',
+    parse: integer(1, 100),
+    default: 10,
   },
   {
     key: 'vector.backend',

@@ -2,6 +2,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { SomaConfig } from '../../config/schema.js';
 import { type DataDirLock, DataDirLockedError, lockDataDir } from '../../engines/data-dir-lock.js';
+import { startPgliteSocketServer } from '../../engines/pglite-socket.js';
 import { InvalidInputError } from '../../errors.js';
 import { migrate } from '../sql/migrate.js';
 import { pgSqlClient } from '../sql/pg-sql-client.js';
@@ -42,7 +43,8 @@ export async function openRecordsClient(
         url: error.owner.endpoint,
         connectTimeoutMs: config.timeouts.connect,
         requestTimeoutMs: config.timeouts.request,
-        maxConnections: 4,
+        // One connection: the socket serves one PGlite session, whose protocol messages must not interleave.
+        maxConnections: 1,
       });
     }
     try {
@@ -68,6 +70,7 @@ export async function openRecordsClient(
     url: config.postgres.url,
     connectTimeoutMs: config.timeouts.connect,
     requestTimeoutMs: config.timeouts.request,
+    maxConnections: config.postgres.poolSize,
   });
 }
 
@@ -94,9 +97,7 @@ export async function shareEmbeddedDatabase(client: SqlClient, config: SomaConfi
   const dir = resolve(pgliteDataDir(config));
   const socketPath = join(dir, '.s.PGSQL.5432');
   rmSync(socketPath, { force: true }); // left by a process that died
-  const { PGLiteSocketServer } = await import('@electric-sql/pglite-socket');
-  const server = new PGLiteSocketServer({ db, path: socketPath, maxConnections: 16 });
-  await server.start();
+  const server = await startPgliteSocketServer(db, { path: socketPath });
   const endpoint = `postgres://postgres@localhost:5432/postgres?host=${encodeURIComponent(dir)}`;
   lock.setEndpoint(endpoint);
   return {
