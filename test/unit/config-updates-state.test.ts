@@ -94,7 +94,7 @@ describe('checkChangeSet', () => {
     expect(error.message).toContain('flag "Bad Name"');
     expect(error.message).toContain('flag memory.recall = "yes"');
     expect(error.message).toContain('flag x.y = {"enabled":true,"rollout":101}');
-    const keys = (error.details?.problems as Array<{ key: string }>).map((p) => p.key);
+    const keys = ((error.details?.problems ?? []) as Array<{ key: string }>).map((p) => p.key);
     expect(keys).toEqual([
       'log.levle',
       'retention.sessions',
