@@ -8,6 +8,7 @@ import { auditContract } from './records.audit.contract.js';
 import { governanceContract } from './records.governance.contract.js';
 import { PARAMS, type SqlHarness } from './records.harness.js';
 import { outboxContract } from './records.outbox.contract.js';
+import { receiptsContract } from './records.receipts.contract.js';
 import { toolsContract } from './records.tools.contract.js';
 
 /** What each part of the records contract works on. */
@@ -39,6 +40,7 @@ export function recordsContract(adapterName: string, harness: SqlHarness): void 
     toolsContract(ctx);
     outboxContract(ctx);
     governanceContract(ctx);
+    receiptsContract(ctx);
 
     it('a transaction spanning audit and outbox commits both or neither', async () => {
       const { records } = ctx();

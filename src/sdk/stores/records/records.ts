@@ -2,6 +2,7 @@ import type { MigrationParams, MigrationReport } from '../sql/migrate.js';
 import type { SqlClient } from '../sql/sql-client.js';
 import type { AuditLog } from './audit-log.js';
 import type { ErasureJobs } from './erasure-jobs.js';
+import type { ErasureReceipts } from './erasure-receipts.js';
 import type { LegalHolds } from './legal-holds.js';
 import type { Outbox } from './outbox.js';
 import type { SubjectKeys } from './subject-keys.js';
@@ -16,6 +17,7 @@ export interface Records {
   readonly tools: ToolRegistry;
   readonly outbox: Outbox;
   readonly erasureJobs: ErasureJobs;
+  readonly erasureReceipts: ErasureReceipts;
   readonly legalHolds: LegalHolds;
   readonly subjectKeys: SubjectKeys;
   /** Where the records live, without credentials (for messages). */

@@ -3,6 +3,7 @@ import type { SqlClient } from '../sql/sql-client.js';
 import type { Records } from './records.js';
 import { SqlAuditLog } from './sql-audit-log.js';
 import { SqlErasureJobs } from './sql-erasure-jobs.js';
+import { SqlErasureReceipts } from './sql-erasure-receipts.js';
 import { SqlLegalHolds } from './sql-legal-holds.js';
 import { SqlOutbox } from './sql-outbox.js';
 import { SqlSubjectKeys } from './sql-subject-keys.js';
@@ -19,6 +20,7 @@ export function createRecords(client: SqlClient): Records {
     tools: new SqlToolRegistry(client),
     outbox: new SqlOutbox(client),
     erasureJobs: new SqlErasureJobs(client),
+    erasureReceipts: new SqlErasureReceipts(client),
     legalHolds: new SqlLegalHolds(client),
     subjectKeys: new SqlSubjectKeys(client),
     address: client.address,
