@@ -28,10 +28,10 @@ export function personalData(subject: string) {
   return { email: `${subject.replace(/[^a-z0-9]/gi, 'x')}.person@example.com`, name: `Person ${subject}` };
 }
 
-function vector(seed: number): number[] {
+function vector(seed: number, dimensions = DIMENSIONS): number[] {
   return Array.from(
-    { length: DIMENSIONS },
-    (_, i) => Math.sin(seed * 7.1 + i) + (i === seed % DIMENSIONS ? 2 : 0),
+    { length: dimensions },
+    (_, i) => Math.sin(seed * 7.1 + i) + (i === seed % dimensions ? 2 : 0),
   );
 }
 
@@ -69,7 +69,7 @@ export async function seedSubject(
       tenant,
       subject,
       text: `${subject} likes tea #${i}`,
-      embedding: vector(i + tag.charCodeAt(0)),
+      embedding: vector(i + tag.charCodeAt(0), stores.memory.dimensions),
       metadata: { i },
     })),
   );
@@ -124,7 +124,12 @@ export async function snapshotSubject(stores: Stores, tenant: string, subject: s
     tenant,
     sessions.map((s) => s.sessionId),
   );
-  const hits = await stores.memory.search({ tenant, subject, vector: vector(1), topK: 100 });
+  const hits = await stores.memory.search({
+    tenant,
+    subject,
+    vector: vector(1, stores.memory.dimensions),
+    topK: 100,
+  });
   const versions = [];
   let cursor: string | undefined;
   do {

@@ -47,6 +47,7 @@ export {
   signReceipt,
   type UnsignedReceipt,
 } from './receipt.js';
+export { type ErasureReport, erasureReport } from './report.js';
 export { STEP_NAMES } from './steps.js';
 export { checkErasureId } from './subject-id.js';
 export {
@@ -63,5 +64,6 @@ export {
   type ReceiptCheck,
   type ReceiptVerification,
   receiptFormProblem,
+  verifyReceipt,
   verifyReceipts,
 } from './verify-receipt.js';

@@ -189,3 +189,12 @@ async function walkChain(
   if (!intact) problems.push(`tenant ${tenant} chain does not end at its first receipt`);
   return { tenant, headSequence: head.sequence, verifiedLinks: links, intact };
 }
+
+/** {@link verifyReceipts} for one receipt. */
+export function verifyReceipt(
+  receipt: unknown,
+  keys: ErasureKeys,
+  options: { records?: Records } = {},
+): Promise<ReceiptVerification> {
+  return verifyReceipts([receipt], keys, options);
+}
