@@ -306,4 +306,42 @@ describe('erasure, embedded profile (PGlite, filesystem objects, embedded event 
     expect(await stores.records.subjectKeys.get(row.key_id)).toMatchObject({ state: 'destroyed' });
     expect(await snapshots(tenant)).toEqual(lookAlikes);
   });
+
+  it('verifying a receipt walks the tenant chain in the audit log and finds an altered or missing link', async () => {
+    const tenant = freshTenant();
+    const receipts = [];
+    for (const subject of ['u1', 'u2', 'u3']) {
+      await seedSubject(stores, tenant, subject);
+      receipts.push((await eraseSubject(stores, { tenant, subject }, settings)).receipt);
+    }
+    const ok = await verifyReceipts([receipts[0]], keys, { records: stores.records });
+    expect(ok.chains).toEqual([{ tenant, headSequence: 3, verifiedLinks: 3, intact: true }]);
+    expect(ok.receipts[0]).toMatchObject({ stored: 'on-chain', chain: 'linked', signature: 'valid' });
+
+    // Someone with table-owner rights bypasses the append-only guard and edits receipt #2's counts.
+    const tamper = async (statement: string) => {
+      await stores.sql.exec('ALTER TABLE soma_audit_log DISABLE TRIGGER soma_audit_log_guard_rows');
+      try {
+        await stores.sql.query(statement, [tenant]);
+      } finally {
+        await stores.sql.exec('ALTER TABLE soma_audit_log ENABLE TRIGGER soma_audit_log_guard_rows');
+      }
+    };
+    await tamper(
+      `UPDATE soma_audit_log SET details = jsonb_set(details, '{receipt,stores,0,before}', '0')
+        WHERE tenant_id = $1 AND action = 'erase.receipt' AND (details -> 'receipt' ->> 'sequence') = '2'`,
+    );
+    const altered = await verifyReceipts([receipts[2]], keys, { records: stores.records });
+    expect(altered.valid).toBe(false);
+    expect(altered.chains[0]).toMatchObject({ verifiedLinks: 1, intact: false });
+    expect(altered.problems.join('\n')).toContain('receipt #2 was altered');
+
+    await tamper(
+      `DELETE FROM soma_audit_log WHERE tenant_id = $1 AND action = 'erase.receipt' AND (details -> 'receipt' ->> 'sequence') = '2'`,
+    );
+    const missing = await verifyReceipts([receipts[0]], keys, { records: stores.records });
+    expect(missing.valid).toBe(false);
+    expect(missing.problems.join('\n')).toMatch(/receipt #2 .* is missing from the audit log/);
+    expect(missing.receipts[0]?.stored).toBe('missing');
+  });
 });

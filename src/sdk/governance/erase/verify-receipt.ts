@@ -112,6 +112,9 @@ export async function verifyReceipts(
     }
   }
   const byHash = new Map(receipts.map((r) => [r.hash, r.receipt]));
+  const bySequence = new Map(
+    receipts.map((r) => [`${r.receipt.tenant}\u0000${r.receipt.sequence}`, r.receipt]),
+  );
   const checks: ReceiptCheck[] = receipts.map(({ index, receipt, hash }) => {
     const signature = checkReceiptSignature(receipt, keys);
     const label = `receipt #${index + 1} (job ${receipt.jobId}, ${receipt.tenant} #${receipt.sequence})`;
@@ -122,9 +125,18 @@ export async function verifyReceipts(
       );
     }
     let chain: ReceiptCheck['chain'] = 'unchecked';
-    const previous = receipt.previousHash === null ? undefined : byHash.get(receipt.previousHash);
+    // The predecessor in the input: by the previous hash, else by tenant and sequence (then it must match).
+    const previous =
+      (receipt.previousHash === null ? undefined : byHash.get(receipt.previousHash)) ??
+      bySequence.get(`${receipt.tenant}\u0000${receipt.sequence - 1}`);
     if (receipt.previousHash === null) chain = receipt.sequence === 1 ? 'linked' : 'broken';
-    else if (previous) chain = previous.sequence === receipt.sequence - 1 ? 'linked' : 'broken';
+    else if (previous) {
+      const linked =
+        previous.tenant === receipt.tenant &&
+        previous.sequence === receipt.sequence - 1 &&
+        receiptHash(previous) === receipt.previousHash;
+      chain = linked ? 'linked' : 'broken';
+    }
     const stored: ReceiptCheck['stored'] = options.records
       ? onChain.has(hash)
         ? 'on-chain'
