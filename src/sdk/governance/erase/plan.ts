@@ -11,7 +11,6 @@ import {
   type ErasureAction,
   type ErasureStoreName,
   type ErasureSubject,
-  type ObjectVersionCounts,
   storeEngines,
 } from './subject-stores.js';
 
@@ -94,9 +93,7 @@ export async function planErasure(
     engine: engines[store],
     action: ERASURE_ACTIONS[store],
     count: found.counts[store],
-    ...(store === 'objects'
-      ? { detail: { ...found.objectVersions } as ObjectVersionCounts & Record<string, number> }
-      : {}),
+    ...(store === 'objects' ? { detail: { ...found.objectVersions } } : {}),
   }));
   const total = planned.filter((p) => p.action !== 'tombstone').reduce((sum, p) => sum + p.count, 0);
   return {
