@@ -38,6 +38,8 @@ export * from './events/codec/index.js';
 export * from './events/config-updates/index.js';
 export * from './events/redaction/index.js';
 export * from './events/schemas/index.js';
+export * from './events/sealing/index.js';
+export * from './governance/erase/index.js';
 export * from './governance/schemas/index.js';
 export { type OpenStoresOptions, openStores, type Stores } from './stores/factory.js';
 export { subjectKey, subjectPrefix, systemKey, tenantPrefix } from './stores/objects/object-keys.js';

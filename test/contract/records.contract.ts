@@ -10,6 +10,7 @@ import { configVersionsContract } from './records.config-versions.contract.js';
 import { governanceContract } from './records.governance.contract.js';
 import { PARAMS, type SqlHarness } from './records.harness.js';
 import { outboxContract } from './records.outbox.contract.js';
+import { receiptsContract } from './records.receipts.contract.js';
 import { toolsContract } from './records.tools.contract.js';
 
 /** What each part of the records contract works on. */
@@ -43,6 +44,7 @@ export function recordsContract(adapterName: string, harness: SqlHarness): void 
     governanceContract(ctx);
     apiKeysContract(ctx, harness);
     configVersionsContract(ctx);
+    receiptsContract(ctx);
 
     it('a transaction spanning audit and outbox commits both or neither', async () => {
       const { records } = ctx();

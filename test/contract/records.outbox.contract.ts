@@ -165,6 +165,23 @@ export function outboxContract(ctx: () => RecordsContext): void {
       for (const ref of LOOK_ALIKES) expect(await records.outbox.countBySubject('acme', ref)).toBe(1);
     });
 
+    it("deletes a subject ref's events, sent or not, and nothing of look-alikes or other tenants", async () => {
+      const { records, client } = ctx();
+      const [sent] = await records.outbox.enqueue(client, [
+        event('k', 1, { subjectRef: 'alice' }),
+        event('k', 2, { subjectRef: 'alice' }),
+        ...LOOK_ALIKES.map((ref, i) => event('k', i + 3, { subjectRef: ref })),
+        event('k', 99, { subjectRef: 'alice', tenant: 'acme2' }),
+      ]);
+      await records.outbox.markSent([sent!.id]);
+      expect(await records.outbox.deleteBySubject('acme', 'alice')).toBe(2);
+      expect(await records.outbox.deleteBySubject('acme', 'alice')).toBe(0);
+      expect(await records.outbox.countBySubject('acme', 'alice')).toBe(0);
+      expect(await records.outbox.countBySubject('acme2', 'alice')).toBe(1);
+      for (const ref of LOOK_ALIKES) expect(await records.outbox.countBySubject('acme', ref)).toBe(1);
+      await expect(records.outbox.deleteBySubject('acme', '  ')).rejects.toBeInstanceOf(InvalidInputError);
+    });
+
     it('rejects malformed events and ids with InvalidInputError', async () => {
       const { records, client } = ctx();
       const bad: Array<Partial<NewOutboxEvent>> = [

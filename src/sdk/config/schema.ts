@@ -72,6 +72,15 @@ export interface SomaConfig {
   };
   /** Timeouts in milliseconds. */
   readonly timeouts: { readonly connect: number; readonly request: number };
+  /** Erasure (`somaagent erase`). */
+  readonly erase: {
+    /** Largest plan (records over every store) erasure runs without `--max-records`. */
+    readonly maxRecords: number;
+    /** Secret (at least 32 characters) that signs receipts and keys the subject hashes; unset: erase refuses. */
+    readonly receiptKey: string | undefined;
+    /** Compacted topics keyed by the subject ref: erasure publishes a tombstone for the subject on each. */
+    readonly compactedTopics: readonly string[];
+  };
   readonly log: { readonly level: 'debug' | 'info' | 'warn' | 'error' };
   /** Limits of tool calls (the JavaScript sandbox) and where large outputs go; sizes in bytes. */
   readonly tools: {
@@ -172,6 +181,21 @@ const brokers = (raw: unknown): readonly string[] | typeof INVALID => {
   if (!items) return INVALID;
   const list = items.map((item) => (typeof item === 'string' ? item.trim() : '')).filter((s) => s !== '');
   return list.length > 0 && list.every((item) => HOST_PORT.test(item)) ? list : INVALID;
+};
+
+const TOPIC = /^[A-Za-z0-9._-]{1,249}$/;
+
+const topics = (raw: unknown): readonly string[] | typeof INVALID => {
+  const items = Array.isArray(raw) ? raw : typeof raw === 'string' ? raw.split(',') : undefined;
+  if (!items) return INVALID;
+  const list = items.map((item) => (typeof item === 'string' ? item.trim() : '')).filter((s) => s !== '');
+  return list.every((item) => TOPIC.test(item) && item !== '.' && item !== '..') ? list : INVALID;
+};
+
+const secretKey = (raw: unknown): string | typeof INVALID => {
+  if (typeof raw !== 'string') return INVALID;
+  const value = raw.trim();
+  return value.length >= 32 && value.length <= 1024 ? value : INVALID;
 };
 
 const optional =
@@ -604,6 +628,33 @@ export const CONFIG_KEYS: readonly KeyDefinition[] = [
     parse: duration,
     default: 10_000,
     format: ms,
+  },
+  {
+    key: 'erase.maxRecords',
+    env: 'SOMA_ERASE_MAX_RECORDS',
+    description: 'blast-radius guard: erase refuses a plan with more records unless --max-records allows it',
+    expected: 'an integer from 1 to 1000000000',
+    parse: integer(1, 1_000_000_000),
+    default: 100_000,
+  },
+  {
+    key: 'erase.receiptKey',
+    env: 'SOMA_ERASE_RECEIPT_KEY',
+    description:
+      'secret that signs erasure receipts (HMAC-SHA256) and keys subject hashes; e.g. openssl rand -hex 32',
+    expected: 'a secret of 32 to 1024 characters',
+    parse: optional(secretKey),
+    default: undefined,
+    secret: true,
+  },
+  {
+    key: 'erase.compactedTopics',
+    env: 'SOMA_ERASE_COMPACTED_TOPICS',
+    description: 'compacted topics keyed by the subject ref; erasure publishes a tombstone on each',
+    expected: 'comma-separated topic names (letters, digits, . _ -)',
+    parse: topics,
+    default: [],
+    format: (v) => (v as string[]).join(','),
   },
   {
     key: 'log.level',

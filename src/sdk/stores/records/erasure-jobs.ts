@@ -44,6 +44,8 @@ export interface ErasureJob {
   readonly state: ErasureJobState;
   /** Steps in plan order. */
   readonly steps: readonly ErasureStep[];
+  /** The confirmed plan as given to {@link ErasureJobs.create} (a JSON object without personal data), or null. */
+  readonly plan: Readonly<Record<string, unknown>> | null;
   /** Why the job failed, when it did. */
   readonly error: string | null;
   readonly createdAt: Date;
@@ -59,6 +61,8 @@ export interface NewErasureJob {
   readonly planHash: string;
   /** Step names in execution order: lowercase, `[a-z][a-z0-9._-]*`, at most 64 characters, unique. */
   readonly steps: readonly string[];
+  /** The plan the job executes (per-store counts…): a JSON object of at most 64 KiB, no personal data. */
+  readonly plan?: Readonly<Record<string, unknown>>;
 }
 
 /** A step update. */

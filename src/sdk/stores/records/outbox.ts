@@ -85,6 +85,11 @@ export interface Outbox {
   purgeSentOlderThan(before: Date): Promise<number>;
   /** Number of the tenant's events (sent or not) carrying `subjectRef`. */
   countBySubject(tenant: string, subjectRef: string): Promise<number>;
+  /**
+   * Deletes the tenant's events (sent or not) carrying `subjectRef`, by index (erasure). Returns how many.
+   * Exact match: events of other refs are untouched.
+   */
+  deleteBySubject(tenant: string, subjectRef: string): Promise<number>;
   /** One event by id, or undefined. */
   get(id: string): Promise<OutboxEvent | undefined>;
 }

@@ -4,6 +4,7 @@ import type { ApiKeys } from './api-keys.js';
 import type { AuditLog } from './audit-log.js';
 import type { ConfigVersions } from './config-versions.js';
 import type { ErasureJobs } from './erasure-jobs.js';
+import type { ErasureReceipts } from './erasure-receipts.js';
 import type { LegalHolds } from './legal-holds.js';
 import type { Outbox } from './outbox.js';
 import type { SubjectKeys } from './subject-keys.js';
@@ -18,6 +19,7 @@ export interface Records {
   readonly tools: ToolRegistry;
   readonly outbox: Outbox;
   readonly erasureJobs: ErasureJobs;
+  readonly erasureReceipts: ErasureReceipts;
   readonly legalHolds: LegalHolds;
   readonly subjectKeys: SubjectKeys;
   readonly apiKeys: ApiKeys;

@@ -12,7 +12,7 @@ import {
   type NewErasureJob,
   OPEN_ERASURE_STATES,
 } from './erasure-jobs.js';
-import { checkText, checkUuid, toDate } from './sql-helpers.js';
+import { checkJsonObject, checkText, checkUuid, toDate } from './sql-helpers.js';
 
 interface StoredStep {
   status: ErasureStepStatus;
@@ -29,17 +29,19 @@ interface JobRow {
   state: ErasureJobState;
   steps: Record<string, StoredStep>;
   step_order: string[];
+  plan: Record<string, unknown> | null;
   error: string | null;
   created_at: Date;
   updated_at: Date;
 }
 
 const COLUMNS =
-  'id::text AS id, tenant_id, subject_hash, plan_hash, state, steps, step_order, error, created_at, updated_at';
+  'id::text AS id, tenant_id, subject_hash, plan_hash, state, steps, step_order, plan, error, created_at, updated_at';
 const STEP = /^[a-z][a-z0-9._-]{0,63}$/;
 const STEP_STATUSES: readonly ErasureStepStatus[] = ['pending', 'running', 'done', 'failed', 'skipped'];
 const MAX_ERROR_BYTES = 4096;
 const MAX_STEPS = 100;
+const MAX_PLAN_BYTES = 64 * 1024;
 
 function toJob(row: JobRow): ErasureJob {
   return {
@@ -58,6 +60,7 @@ function toJob(row: JobRow): ErasureJob {
         updatedAt: step.updatedAt === null ? null : new Date(step.updatedAt),
       };
     }),
+    plan: row.plan ?? null,
     error: row.error,
     createdAt: toDate(row.created_at),
     updatedAt: toDate(row.updated_at),
@@ -94,11 +97,13 @@ export class SqlErasureJobs implements ErasureJobs {
         { status: 'pending', count: null, error: null, updatedAt: null },
       ]),
     );
+    const plan =
+      job.plan === undefined ? null : checkJsonObject('erasure job plan', job.plan, MAX_PLAN_BYTES);
     const { rows } = await this.client.query<JobRow>(
-      `INSERT INTO soma_erasure_jobs (id, tenant_id, subject_hash, plan_hash, state, steps, step_order)
-       VALUES ($1::uuid, $2, $3, $4, 'planned', $5::jsonb, $6::jsonb)
+      `INSERT INTO soma_erasure_jobs (id, tenant_id, subject_hash, plan_hash, state, steps, step_order, plan)
+       VALUES ($1::uuid, $2, $3, $4, 'planned', $5::jsonb, $6::jsonb, $7::jsonb)
        ON CONFLICT DO NOTHING RETURNING ${COLUMNS}`,
-      [randomUUID(), tenant, subjectHash, planHash, JSON.stringify(steps), JSON.stringify(names)],
+      [randomUUID(), tenant, subjectHash, planHash, JSON.stringify(steps), JSON.stringify(names), plan],
     );
     if (rows[0]) return toJob(rows[0]);
     const open = await this.findOpen(tenant, subjectHash);

@@ -237,6 +237,14 @@ export class SqlOutbox implements Outbox {
     return Number(rows[0]?.n ?? 0);
   }
 
+  async deleteBySubject(tenant: string, subjectRef: string): Promise<number> {
+    const { rowCount } = await this.client.query(
+      'DELETE FROM soma_outbox WHERE tenant_id = $1 AND subject_ref = $2',
+      [checkId('tenant', tenant), checkId('subject ref', subjectRef)],
+    );
+    return rowCount;
+  }
+
   async get(id: string): Promise<OutboxEvent | undefined> {
     const { rows } = await this.client.query<OutboxRow>(
       `SELECT ${COLUMNS} FROM soma_outbox WHERE id = $1::bigint`,

@@ -5,6 +5,7 @@ import { SqlApiKeys } from './sql-api-keys.js';
 import { SqlAuditLog } from './sql-audit-log.js';
 import { SqlConfigVersions } from './sql-config-versions.js';
 import { SqlErasureJobs } from './sql-erasure-jobs.js';
+import { SqlErasureReceipts } from './sql-erasure-receipts.js';
 import { SqlLegalHolds } from './sql-legal-holds.js';
 import { SqlOutbox } from './sql-outbox.js';
 import { SqlSubjectKeys } from './sql-subject-keys.js';
@@ -21,6 +22,7 @@ export function createRecords(client: SqlClient): Records {
     tools: new SqlToolRegistry(client),
     outbox: new SqlOutbox(client),
     erasureJobs: new SqlErasureJobs(client),
+    erasureReceipts: new SqlErasureReceipts(client),
     legalHolds: new SqlLegalHolds(client),
     subjectKeys: new SqlSubjectKeys(client),
     apiKeys: new SqlApiKeys(client),
