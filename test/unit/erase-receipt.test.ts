@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../src/sdk/config/resolve.js';
 import { ConfigError, InvalidInputError } from '../../src/sdk/errors.js';
+import { canonicalJson } from '../../src/sdk/governance/erase/canonical-json.js';
 import {
-  canonicalJson,
   checkErasureId,
   checkReceiptSignature,
   ErasureKeys,
