@@ -3,6 +3,7 @@ import { resolveConfig } from '../../src/sdk/config/resolve.js';
 import { createEventCodec } from '../../src/sdk/events/codec/event-codec.js';
 import type { ConversationEvent } from '../../src/sdk/events/schemas/event-types.js';
 import { loadSchemaCatalog } from '../../src/sdk/events/schemas/schema-catalog.js';
+import { unsealFields } from '../../src/sdk/events/sealing/index.js';
 import { openStores } from '../../src/sdk/stores/factory.js';
 import { startServe } from '../support/serve.js';
 
@@ -82,6 +83,7 @@ describe('somaagent serve: SIGTERM', () => {
     try {
       const codec = createEventCodec({ catalog: loadSchemaCatalog() });
       const texts: string[] = [];
+      const received: ConversationEvent[] = [];
       await new Promise<void>((resolve) => {
         void stores.events.subscribe({
           groupId: 'test-reader',
@@ -93,6 +95,7 @@ describe('somaagent serve: SIGTERM', () => {
             const event = (await codec.decode<ConversationEvent>(message.value as Buffer, message.topic))
               .value;
             if (event.eventType === 'MESSAGE_RECEIVED') {
+              received.push(event);
               texts.push(event.text ?? '');
               resolve();
             }
@@ -102,6 +105,11 @@ describe('somaagent serve: SIGTERM', () => {
       expect(texts[0]).toContain('[EMAIL]');
       expect(texts[0]).toContain('[PHONE]');
       expect(texts[0]).not.toContain('example.com');
+      // The original text travels sealed with the subject's key (readable until erasure destroys the key).
+      const sealed = received[0]?.sealed;
+      expect(sealed?.algorithm).toBe('AES_256_GCM');
+      const opened = await unsealFields(stores.records.subjectKeys, sealed as NonNullable<typeof sealed>);
+      expect(opened).toEqual({ state: 'open', fields: { text: expect.stringContaining('jane.doe@example.com') } });
     } finally {
       await stores.close();
     }

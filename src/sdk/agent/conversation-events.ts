@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { OutboxWriter } from '../events/outbox/outbox-writer.js';
 import type { ConversationEvent } from '../events/schemas/event-types.js';
+import { subjectRefOf } from '../events/sealing/index.js';
 import type { Stores } from '../stores/factory.js';
 
 /** A conversation's start or end, as an audit row and a `conversation.events` event. */
@@ -22,7 +23,9 @@ export async function recordConversationLifecycle(
   outbox: OutboxWriter,
   change: ConversationLifecycle,
 ): Promise<void> {
-  const subjectRef = (await stores.records.subjectKeys.getOrCreate(change.tenant, change.subject)).keyId;
+  const subjectRef = subjectRefOf(
+    await stores.records.subjectKeys.getOrCreate(change.tenant, change.subject),
+  );
   const value: ConversationEvent = {
     eventId: randomUUID(),
     eventType: change.type,

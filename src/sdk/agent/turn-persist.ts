@@ -1,6 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { EventToWrite } from '../events/outbox/outbox-writer.js';
-import type { ConversationEvent, ConversationEventType } from '../events/schemas/event-types.js';
+import type {
+  ConversationEvent,
+  ConversationEventType,
+  SealedPayload,
+} from '../events/schemas/event-types.js';
+import { sealFields, subjectRefOf } from '../events/sealing/index.js';
 import type { NewAuditEntry } from '../stores/records/audit-log.js';
 import type { CompletedTurn, ConversationMessage } from './conversations.js';
 import type { ToolCall } from './model/model-provider.js';
@@ -43,10 +48,11 @@ export async function persistTurn(deps: TurnDeps, request: TurnRequest, outcome:
       metadata: { conversationId, turnId, role: 'user' },
     },
   ]);
-  // The pseudonymous subject ref of events is the id of the subject's key: erasure destroys the key, and
-  // the ref then points at nothing.
-  const subjectRef = (await stores.records.subjectKeys.getOrCreate(tenant, subject)).keyId;
-  const events = turnEvents(request, outcome, subjectRef, memoryId);
+  // The pseudonymous subject ref of events is the id of the subject's key, and the un-redacted text travels
+  // sealed with that key: erasure destroys the key, so the ref points at no one and the text is unreadable.
+  const key = await stores.records.subjectKeys.getOrCreate(tenant, subject);
+  const subjectRef = subjectRefOf(key);
+  const events = turnEvents(request, outcome, subjectRef, memoryId, (text) => sealFields(key, { text }));
   const audit: NewAuditEntry[] = [
     {
       tenant,
@@ -92,6 +98,7 @@ function turnEvents(
   outcome: TurnOutcome,
   subjectRef: string,
   memoryId: string,
+  seal: (text: string) => SealedPayload,
 ): EventToWrite[] {
   const { tenant, conversationId, turnId } = request;
   const conversationEvent = (
@@ -116,7 +123,9 @@ function turnEvents(
     };
     return { topic: 'conversation.events', key: conversationId, value: { ...value }, tenant, subjectRef };
   };
-  const events: EventToWrite[] = [conversationEvent('MESSAGE_RECEIVED', { text: request.text })];
+  const events: EventToWrite[] = [
+    conversationEvent('MESSAGE_RECEIVED', { text: request.text, sealed: seal(request.text) }),
+  ];
   for (const { call, result } of outcome.toolRuns) {
     events.push(conversationEvent('TOOL_REQUESTED', { toolCallId: call.id, metadata: { tool: call.name } }));
     const { request: requested, response } = toolExecutionEvents(
@@ -148,6 +157,6 @@ function turnEvents(
     );
   }
   events.push(conversationEvent('MEMORY_STORED', { metadata: { memoryId } }));
-  events.push(conversationEvent('REPLY_COMPLETED', { text: outcome.reply }));
+  events.push(conversationEvent('REPLY_COMPLETED', { text: outcome.reply, sealed: seal(outcome.reply) }));
   return events;
 }
