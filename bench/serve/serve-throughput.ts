@@ -9,8 +9,9 @@
  *
  * Each client owns one conversation and sends "hello" turns (the offline model answers from memory: a
  * full turn with session load, memory recall, audit + outbox rows, session write, relay to the event bus).
- * The cluster profile uses Redis, S3 and Kafka from the services script; the Postgres server here has no
- * pgvector, so a PGlite socket server (its own process) stands in for Postgres with pgvector.
+ * The cluster profile uses Redis, S3, Kafka and the Postgres server (records, audit, outbox: a fresh
+ * database, dropped afterwards) from the services script; that server has no pgvector, so long-term memory
+ * goes to a PGlite socket server in its own process (`vector.postgresUrl`).
  * Results: bench/results/serve-throughput.json. Goal (cluster): ≥ 0.3 of the floor's throughput.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -18,6 +19,7 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import pg from 'pg';
 import { createApiKey } from '../../src/sdk/auth/api-keys.js';
 import { pgSqlClient } from '../../src/sdk/stores/sql/pg-sql-client.js';
 import { type LoadResult, runLoad } from './load.js';
@@ -110,6 +112,7 @@ async function serveClients(url: string, key: string) {
 }
 
 const results: Record<string, unknown>[] = [];
+let dropDatabase = async () => {};
 const procs: ChildProcess[] = [];
 try {
   // 1. The floor.
@@ -150,10 +153,22 @@ try {
   if (profiles.includes('cluster')) {
     const standin = await start(process.execPath, ['--import', 'tsx', 'bench/serve/pgvector-standin.ts']);
     procs.push(standin.child);
-    const postgresUrl = standin.line.url as string;
+    const serverUrl = process.env.SOMA_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+    const database = `soma_bench_${Date.now().toString(36)}`;
+    const admin = new pg.Client({ connectionString: serverUrl });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${database}`);
+    dropDatabase = async () => {
+      await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+      await admin.end();
+    };
+    const url = new URL(serverUrl);
+    url.pathname = `/${database}`;
+    const postgresUrl = url.toString();
     const serve = await start(process.execPath, ['bin/run.js', 'serve', '--port', '0', '--json'], {
       SOMA_PROFILE: 'cluster',
       SOMA_POSTGRES_URL: postgresUrl,
+      SOMA_VECTOR_POSTGRES_URL: standin.line.url as string,
       SOMA_REDIS_URL: process.env.SOMA_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
       SOMA_REDIS_KEY_PREFIX: `bench_${Date.now().toString(36)}`,
       SOMA_S3_ENDPOINT: process.env.SOMA_TEST_S3_ENDPOINT ?? 'http://127.0.0.1:9090',
@@ -175,6 +190,7 @@ try {
   }
 } finally {
   for (const child of procs) await stop(child).catch(() => {});
+  await dropDatabase().catch(() => {});
 }
 
 const floorRuns = (results[0] as { runs: LoadResult[] }).runs;

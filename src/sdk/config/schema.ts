@@ -33,7 +33,12 @@ export interface SomaConfig {
   };
   readonly redis: { readonly url: string; readonly keyPrefix: string };
   readonly postgres: { readonly url: string; readonly poolSize: number };
-  readonly vector: { readonly backend: 'pgvector' | 'qdrant'; readonly dimensions: number };
+  readonly vector: {
+    readonly backend: 'pgvector' | 'qdrant';
+    readonly dimensions: number;
+    /** A separate Postgres (with pgvector) for memory; the records database when undefined. */
+    readonly postgresUrl: string | undefined;
+  };
   readonly qdrant: { readonly url: string; readonly apiKey: string | undefined; readonly collection: string };
   /** The chat model: `offline` (embedded, deterministic, no network) or an OpenAI-compatible server. */
   readonly model: {
@@ -394,6 +399,15 @@ export const CONFIG_KEYS: readonly KeyDefinition[] = [
     expected: 'an integer from 2 to 4096',
     parse: integer(2, 4096),
     default: 384,
+  },
+  {
+    key: 'vector.postgresUrl',
+    env: 'SOMA_VECTOR_POSTGRES_URL',
+    description:
+      'a separate Postgres with pgvector for long-term memory (cluster profile; default: postgres.url)',
+    expected: 'a postgres:// or postgresql:// URL',
+    parse: optional(url('postgres:', 'postgresql:')),
+    default: undefined,
   },
   {
     key: 'qdrant.url',

@@ -17,6 +17,7 @@ import { EmbeddedSessionStore } from './sessions/embedded-session-store.js';
 import { RedisSessionStore } from './sessions/redis-session-store.js';
 import type { SessionStore } from './sessions/session-store.js';
 import { migrate } from './sql/migrate.js';
+import { pgSqlClient } from './sql/pg-sql-client.js';
 import type { SqlClient } from './sql/sql-client.js';
 import { openPgvectorMemory } from './vector-memory/pgvector-vector-memory.js';
 import { openQdrantVectorMemory } from './vector-memory/qdrant-vector-memory.js';
@@ -98,7 +99,9 @@ export async function openStores(config: SomaConfig, options: OpenStoresOptions 
               { url: config.qdrant.url, apiKey: config.qdrant.apiKey, ...timeouts },
               { collection: config.qdrant.collection, dimensions: config.vector.dimensions },
             )
-          : await openPgvectorMemory(sql, { dimensions: config.vector.dimensions, migrate: false });
+          : config.vector.postgresUrl
+            ? await openSeparatePgvector(config, closers)
+            : await openPgvectorMemory(sql, { dimensions: config.vector.dimensions, migrate: false });
       objects = createS3ObjectStore({ ...config.s3, ...timeouts });
       events = new KafkaEventBus({
         brokers: config.kafka.brokers,
@@ -123,4 +126,19 @@ export async function openStores(config: SomaConfig, options: OpenStoresOptions 
     await closeAll();
     throw error;
   }
+}
+
+/** pgvector memory in its own Postgres database (`vector.postgresUrl`), migrated by the store itself. */
+async function openSeparatePgvector(
+  config: SomaConfig,
+  closers: Array<() => Promise<unknown>>,
+): Promise<VectorMemory> {
+  const client = await pgSqlClient({
+    url: config.vector.postgresUrl as string,
+    connectTimeoutMs: config.timeouts.connect,
+    requestTimeoutMs: config.timeouts.request,
+    maxConnections: config.postgres.poolSize,
+  });
+  closers.push(() => client.close());
+  return openPgvectorMemory(client, { dimensions: config.vector.dimensions });
 }
