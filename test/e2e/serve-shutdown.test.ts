@@ -109,7 +109,10 @@ describe('somaagent serve: SIGTERM', () => {
       const sealed = received[0]?.sealed;
       expect(sealed?.algorithm).toBe('AES_256_GCM');
       const opened = await unsealFields(stores.records.subjectKeys, sealed as NonNullable<typeof sealed>);
-      expect(opened).toEqual({ state: 'open', fields: { text: expect.stringContaining('jane.doe@example.com') } });
+      expect(opened).toEqual({
+        state: 'open',
+        fields: { text: expect.stringContaining('jane.doe@example.com') },
+      });
     } finally {
       await stores.close();
     }
