@@ -21,8 +21,8 @@ type PgliteLike = Pick<PGlite, 'query' | 'exec'> | Transaction;
  * PGlite session, this process's own statements wait, so they never run inside someone else's transaction.
  */
 async function outsideForeignTransaction(owner: PGlite | undefined): Promise<void> {
-  if (!owner) return; // inside our own transaction
-  for (let waited = 0; owner.isInTransaction() && waited < 30_000; waited += 2) {
+  if (!owner || owner.closed) return; // inside our own transaction, or closed (the statement reports it)
+  for (let waited = 0; !owner.closed && owner.isInTransaction() && waited < 30_000; waited += 2) {
     await new Promise((resolve) => setTimeout(resolve, 2));
   }
 }
