@@ -7,7 +7,6 @@ import {
   bytesParam,
   checkDate,
   checkJsonObject,
-  checkLimit,
   checkText,
   checkUuid,
   toBytes,
@@ -39,6 +38,7 @@ const ROWS_PER_INSERT = 200;
 const PURGE_BATCH = 5000;
 const DEFAULT_LEASE_MS = 30_000;
 const MAX_BIGINT = 9_223_372_036_854_775_807n;
+const MAX_CLAIM = 5000;
 
 function toEvent(row: OutboxRow): OutboxEvent {
   return {
@@ -101,29 +101,45 @@ function toParams(event: NewOutboxEvent): unknown[] {
 }
 
 /**
- * Claims due events in id order, keeping (topic, key) order across concurrent relays. `locked` takes row locks
- * with SKIP LOCKED on events whose earlier same-key events are neither backing off nor leased; `eligible` then
- * drops any event with an earlier unsent same-key event outside this claim (locked by a concurrent claimer
- * that has not committed yet), so a later event is never leased while an earlier one may still be sent.
+ * Claims due events in id order, keeping (topic, key) order across concurrent relays ($1 now, $2 limit, $3 lease
+ * end, $4 the caller's in-flight ids).
+ * - `locked` walks the unsent rows in id order (`soma_outbox_unsent_idx`, migration 0005), keeps the due,
+ *   unleased ones whose key's first unsent row is not backing off or leased by someone else (one index probe
+ *   per row), and locks them with SKIP LOCKED.
+ * - `gaps` then finds, per key, the first unsent row before the key's last locked row that is neither locked
+ *   here nor in flight with the caller (backing off, leased, not yet due, or locked by a concurrent claimer
+ *   that has not committed yet); locked rows after it are dropped, so a later event is never leased while
+ *   an earlier one may still be sent. It reads only the key's unsent rows up to the claim, so its cost grows
+ *   with the batch, not with the backlog.
  */
 const CLAIM = `
 WITH locked AS MATERIALIZED (
   SELECT o.id, o.topic, o.key FROM soma_outbox o
    WHERE o.sent_at IS NULL AND o.next_attempt_at <= $1::timestamptz
      AND (o.locked_until IS NULL OR o.locked_until <= $1::timestamptz)
+     AND o.id NOT IN (SELECT unnest($4::bigint[]))
      AND (o.key IS NULL OR NOT EXISTS (
-       SELECT 1 FROM soma_outbox p
-        WHERE p.sent_at IS NULL AND p.topic = o.topic AND p.key = o.key AND p.id < o.id
-          AND (p.next_attempt_at > $1::timestamptz OR p.locked_until > $1::timestamptz)))
+       SELECT 1 FROM (
+         SELECT p.id, p.next_attempt_at, p.locked_until FROM soma_outbox p
+          WHERE p.sent_at IS NULL AND p.topic = o.topic AND p.key = o.key
+          ORDER BY p.id LIMIT 1) head
+        WHERE head.id < o.id AND head.id NOT IN (SELECT unnest($4::bigint[]))
+          AND (head.next_attempt_at > $1::timestamptz OR head.locked_until > $1::timestamptz)))
    ORDER BY o.id
    LIMIT $2
    FOR UPDATE OF o SKIP LOCKED
+), mine AS MATERIALIZED (
+  SELECT id FROM locked UNION ALL SELECT unnest($4::bigint[])
+), gaps AS (
+  SELECT k.topic, k.key, g.gap
+    FROM (SELECT topic, key, max(id) AS last FROM locked WHERE key IS NOT NULL GROUP BY topic, key) k
+   CROSS JOIN LATERAL (
+     SELECT min(p.id) AS gap FROM soma_outbox p
+      WHERE p.sent_at IS NULL AND p.topic = k.topic AND p.key = k.key AND p.id < k.last
+        AND p.id NOT IN (SELECT id FROM mine)) g
 ), eligible AS (
-  SELECT l.id FROM locked l
-   WHERE l.key IS NULL OR NOT EXISTS (
-     SELECT 1 FROM soma_outbox p
-      WHERE p.sent_at IS NULL AND p.topic = l.topic AND p.key = l.key AND p.id < l.id
-        AND p.id NOT IN (SELECT id FROM locked))
+  SELECT l.id FROM locked l LEFT JOIN gaps g ON g.topic = l.topic AND g.key = l.key
+   WHERE g.gap IS NULL OR l.id < g.gap
 )
 UPDATE soma_outbox o SET locked_until = $3::timestamptz, attempts = o.attempts + 1
   FROM eligible e WHERE o.id = e.id
@@ -159,15 +175,19 @@ export class SqlOutbox implements Outbox {
   }
 
   async claimBatch(limit: number, options: ClaimOptions = {}): Promise<OutboxEvent[]> {
-    const size = checkLimit(limit);
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_CLAIM) {
+      throw new InvalidInputError(`limit must be an integer from 1 to ${MAX_CLAIM}, got ${String(limit)}`);
+    }
+    const size = limit;
     const now = options.now === undefined ? new Date() : checkDate('now', options.now);
     const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
     if (!Number.isInteger(leaseMs) || leaseMs < 1 || leaseMs > 86_400_000) {
       throw new InvalidInputError('leaseMs must be an integer from 1 to 86400000');
     }
-    const rows = await this.client.transaction(
-      async (tx) => (await tx.query<OutboxRow>(CLAIM, [now, size, new Date(now.getTime() + leaseMs)])).rows,
-    );
+    const inFlight = options.inFlight === undefined ? [] : checkIds(options.inFlight);
+    // One statement, so no explicit transaction (and no extra round trips) is needed.
+    const lease = new Date(now.getTime() + leaseMs);
+    const { rows } = await this.client.query<OutboxRow>(CLAIM, [now, size, lease, inFlight]);
     return rows.sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1)).map(toEvent);
   }
 
@@ -182,10 +202,11 @@ export class SqlOutbox implements Outbox {
     return result.rowCount;
   }
 
-  async markFailed(id: string, error: string, nextAttemptAt: Date): Promise<void> {
-    checkRowId(id);
+  async markFailed(ids: string | readonly string[], error: string, nextAttemptAt: Date): Promise<void> {
+    const checked = typeof ids === 'string' ? [checkRowId(ids)] : checkIds(ids);
     checkText('outbox error', error, Number.MAX_SAFE_INTEGER, true);
     checkDate('nextAttemptAt', nextAttemptAt);
+    if (checked.length === 0) return;
     // Keep at most MAX_ERROR_BYTES of the error, cut on a character boundary.
     const kept = Buffer.from(error, 'utf8')
       .subarray(0, MAX_ERROR_BYTES)
@@ -193,8 +214,8 @@ export class SqlOutbox implements Outbox {
       .replace(/\uFFFD$/, '');
     await this.client.query(
       `UPDATE soma_outbox SET last_error = $2, next_attempt_at = $3, locked_until = NULL
-        WHERE id = $1::bigint AND sent_at IS NULL`,
-      [id, kept, nextAttemptAt],
+        WHERE id = ANY($1::bigint[]) AND sent_at IS NULL`,
+      [checked, kept, nextAttemptAt],
     );
   }
 
