@@ -4,14 +4,16 @@
  *
  *   eval "$(bash scripts/services.sh env)"
  *   npx tsx bench/events/outbox-relay.ts [--n 50000] [--size 1024] [--batch 1000] [--partitions 3] [--keys 100]
+ *                                        [--store postgres|pglite|both]
  *
  * 1. `org.apache.kafka.tools.ProducerPerformance` (from $SOMA_KAFKA_CLASSPATH): --n records of --size bytes,
  *    unthrottled, acks=all, enable.idempotence=true, into a fresh topic; its records/sec.
- * 2. The same number of --size byte payloads pre-filled into the outbox (Postgres, random schema, committed
- *    in transactions of 1000 rows, --keys conversation keys), then one OutboxRelay (KafkaEventBus,
- *    idempotent producer, acks=all) drains it into another fresh topic; records/sec from relay start to the
- *    last row marked sent. Goal: ≥ 0.5 of the producer benchmark's rate. The outbox table is ANALYZEd
- *    after the pre-fill (as autovacuum would soon do); `--analyze 0` skips that.
+ * 2. Per outbox store (a Postgres server in a random schema; embedded PGlite in memory, in this process):
+ *    the same number of --size byte payloads pre-filled into the outbox (committed in transactions of 1000
+ *    rows, --keys conversation keys), then one OutboxRelay (KafkaEventBus, idempotent producer, acks=all)
+ *    drains it into a fresh topic; records/sec from relay start to the last row marked sent. Goal: ≥ 0.5 of
+ *    the producer benchmark's rate. The outbox table is ANALYZEd after the pre-fill (as autovacuum would
+ *    soon do); `--analyze 0` skips that.
  * Results go to bench/results/outbox-relay.json.
  */
 import { execFile } from 'node:child_process';
@@ -25,6 +27,8 @@ import type { NewOutboxEvent } from '../../src/sdk/stores/records/outbox.js';
 import { createRecords } from '../../src/sdk/stores/records/sql-records.js';
 import { migrate } from '../../src/sdk/stores/sql/migrate.js';
 import { pgSqlClient } from '../../src/sdk/stores/sql/pg-sql-client.js';
+import { openPgliteSqlClient } from '../../src/sdk/stores/sql/pglite-sql-client.js';
+import type { SqlClient } from '../../src/sdk/stores/sql/sql-client.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const arg = (name: string, fallback: number) => {
@@ -36,6 +40,14 @@ const size = arg('size', 1024);
 const batchSize = arg('batch', 1000);
 const partitions = arg('partitions', 3);
 const keys = arg('keys', 100);
+const analyze = arg('analyze', 1) !== 0;
+const storeArg = process.argv[process.argv.indexOf('--store') + 1] ?? 'both';
+const stores =
+  (process.argv.includes('--store') ? storeArg : 'both') === 'both' ? ['postgres', 'pglite'] : [storeArg];
+if (!stores.every((s) => s === 'postgres' || s === 'pglite')) {
+  console.error('--store must be postgres, pglite or both');
+  process.exit(2);
+}
 
 const brokers = process.env.SOMA_TEST_KAFKA_BROKERS;
 const pgUrl = process.env.SOMA_TEST_POSTGRES_URL;
@@ -49,17 +61,70 @@ if (!brokers || !pgUrl || !classpath) {
 
 const suffix = `${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
 const perfTopic = `soma-bench-perf-${suffix}`;
-const relayTopic = `soma-bench-relay-${suffix}`;
-const schema = `soma_bench_outbox_${suffix.replace(/-/g, '_')}`;
-
 const bus = new KafkaEventBus({ brokers: brokers.split(','), clientId: 'soma-bench-outbox' });
-const sql = await pgSqlClient({ url: pgUrl, schema, connectTimeoutMs: 3000, requestTimeoutMs: 60_000 });
+const topics = [perfTopic];
+
+interface RelayResult {
+  store: string;
+  fillSeconds: number;
+  sent: number;
+  seconds: number;
+  recordsPerSec: number;
+  batches: number;
+  failedAttempts: number;
+}
+
+/** Pre-fills the outbox of `sql`, then drains it with a relay into a fresh topic. */
+async function relayRun(store: string, sql: SqlClient): Promise<RelayResult> {
+  const topic = `soma-bench-relay-${store}-${suffix}`;
+  topics.push(topic);
+  await bus.createTopics([{ name: topic, partitions }]);
+  await migrate(sql, { dimensions: 8 });
+  const records = createRecords(sql);
+  const payload = randomBytes(size);
+  const fillStart = performance.now();
+  for (let i = 0; i < n; i += 1000) {
+    const rows: NewOutboxEvent[] = [];
+    for (let j = i; j < Math.min(n, i + 1000); j++) {
+      const eventId = randomUUID();
+      rows.push({
+        eventId,
+        topic,
+        key: `conv-${j % keys}`,
+        payload,
+        headers: { event_id: eventId, tenant: 'bench' },
+        tenant: 'bench',
+      });
+    }
+    await records.transaction((r, tx) => r.outbox.enqueue(tx, rows));
+  }
+  const fillSeconds = (performance.now() - fillStart) / 1000;
+  // What autovacuum would do after such a bulk insert.
+  if (analyze) await sql.query('ANALYZE soma_outbox');
+  console.log(`${store}: outbox pre-filled with ${n} events in ${fillSeconds.toFixed(1)} s; relaying…`);
+
+  const relay = new OutboxRelay(records.outbox, bus, { batchSize, pollIntervalMs: 5 });
+  const relayStart = performance.now();
+  relay.start();
+  const drained = await relay.flush(600_000);
+  const seconds = (performance.now() - relayStart) / 1000;
+  await relay.stop();
+  if (!drained) throw new Error(`${store}: the relay did not drain the outbox within 10 minutes`);
+  const metrics = relay.metrics();
+  const sent = metrics.sent;
+  return {
+    store,
+    fillSeconds,
+    sent,
+    seconds,
+    recordsPerSec: sent / seconds,
+    batches: metrics.batches,
+    failedAttempts: metrics.failedAttempts,
+  };
+}
 
 try {
-  await bus.createTopics([
-    { name: perfTopic, partitions },
-    { name: relayTopic, partitions },
-  ]);
+  await bus.createTopics([{ name: perfTopic, partitions }]);
 
   // 1. Kafka's producer benchmark.
   console.log(`ProducerPerformance: ${n} records of ${size} B into ${perfTopic} (${partitions} partitions)…`);
@@ -89,59 +154,55 @@ try {
   if (!Number.isFinite(kafkaRate)) throw new Error(`cannot parse ProducerPerformance output: ${summary}`);
   console.log(`  ${summary}`);
 
-  // 2. Outbox pre-fill, then the relay draining it.
-  await migrate(sql, { dimensions: 8 });
-  const records = createRecords(sql);
-  const payload = randomBytes(size);
-  const fillStart = performance.now();
-  for (let i = 0; i < n; i += 1000) {
-    const rows: NewOutboxEvent[] = [];
-    for (let j = i; j < Math.min(n, i + 1000); j++) {
-      const eventId = randomUUID();
-      rows.push({
-        eventId,
-        topic: relayTopic,
-        key: `conv-${j % keys}`,
-        payload,
-        headers: { event_id: eventId, tenant: 'bench' },
-        tenant: 'bench',
-      });
+  // 2. The relay, per outbox store.
+  const results: RelayResult[] = [];
+  for (const store of stores) {
+    if (store === 'postgres') {
+      const schema = `soma_bench_outbox_${suffix.replace(/-/g, '_')}`;
+      const sql = await pgSqlClient({ url: pgUrl, schema, connectTimeoutMs: 3000, requestTimeoutMs: 60_000 });
+      try {
+        results.push(await relayRun(store, sql));
+      } finally {
+        await sql.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).catch(() => {});
+        await sql.close();
+      }
+    } else {
+      const sql = await openPgliteSqlClient();
+      try {
+        results.push(await relayRun(store, sql));
+      } finally {
+        await sql.close();
+      }
     }
-    await records.transaction((r, tx) => r.outbox.enqueue(tx, rows));
   }
-  const fillSeconds = (performance.now() - fillStart) / 1000;
-  // What autovacuum would do after such a bulk insert: without statistics the claim query's plan
-  // evaluates its per-key check on the whole backlog (seconds per batch at 50 000 rows).
-  const analyze = arg('analyze', 1) !== 0;
-  if (analyze) await sql.query('ANALYZE soma_outbox');
+
+  console.log(`\nmeasure (batch ${batchSize})              records   records/s   ratio`);
   console.log(
-    `Outbox pre-filled with ${n} events in ${fillSeconds.toFixed(1)} s; relaying (batch ${batchSize})…`,
+    `${'Kafka ProducerPerformance'.padEnd(36)} ${String(n).padStart(7)} ${kafkaRate.toFixed(0).padStart(11)}`,
   );
-
-  const relay = new OutboxRelay(records.outbox, bus, { batchSize, pollIntervalMs: 5 });
-  const relayStart = performance.now();
-  relay.start();
-  const drained = await relay.flush(600_000);
-  const relaySeconds = (performance.now() - relayStart) / 1000;
-  await relay.stop();
-  if (!drained) throw new Error('the relay did not drain the outbox within 10 minutes');
-  const metrics = relay.metrics();
-  const relayRate = metrics.sent / relaySeconds;
-  const ratio = relayRate / kafkaRate;
-
-  const rows = [
-    ['Kafka ProducerPerformance', n, kafkaRate],
-    ['OutboxRelay → KafkaEventBus', metrics.sent, relayRate],
-  ] as const;
-  console.log('\nmeasure                        records   records/s');
-  for (const [name, count, rate] of rows) {
-    console.log(`${name.padEnd(30)} ${String(count).padStart(7)} ${rate.toFixed(0).padStart(11)}`);
+  for (const r of results) {
+    const name = `OutboxRelay (${r.store}) → Kafka`;
+    const ratio = r.recordsPerSec / kafkaRate;
+    console.log(
+      `${name.padEnd(36)} ${String(r.sent).padStart(7)} ${r.recordsPerSec.toFixed(0).padStart(11)} ${ratio.toFixed(3).padStart(7)} (goal ≥ 0.5: ${ratio >= 0.5 ? 'met' : 'NOT met'}; ${r.batches} batches, ${r.failedAttempts} failed attempts)`,
+    );
   }
-  console.log(
-    `ratio relay / ProducerPerformance: ${ratio.toFixed(3)} (goal ≥ 0.5: ${ratio >= 0.5 ? 'met' : 'NOT met'})`,
-  );
-  console.log(`relay batches: ${metrics.batches}, failed attempts: ${metrics.failedAttempts}`);
 
+  const relay = Object.fromEntries(
+    results.map((r) => [
+      r.store,
+      {
+        outboxFill: { seconds: r.fillSeconds, recordsPerSec: n / r.fillSeconds },
+        sent: r.sent,
+        seconds: r.seconds,
+        recordsPerSec: r.recordsPerSec,
+        batches: r.batches,
+        failedAttempts: r.failedAttempts,
+        ratio: r.recordsPerSec / kafkaRate,
+        goalMet: r.recordsPerSec / kafkaRate >= 0.5,
+      },
+    ]),
+  );
   mkdirSync(`${root}bench/results`, { recursive: true });
   writeFileSync(
     `${root}bench/results/outbox-relay.json`,
@@ -155,25 +216,15 @@ try {
         relayBatchSize: batchSize,
         analyzedAfterFill: analyze,
         producerPerformance: { recordsPerSec: kafkaRate, summary },
-        outboxFill: { seconds: fillSeconds, recordsPerSec: n / fillSeconds },
-        relay: {
-          sent: metrics.sent,
-          seconds: relaySeconds,
-          recordsPerSec: relayRate,
-          batches: metrics.batches,
-          failedAttempts: metrics.failedAttempts,
-        },
-        ratio,
+        relay,
         goal: 0.5,
-        goalMet: ratio >= 0.5,
+        goalMet: results.every((r) => r.recordsPerSec / kafkaRate >= 0.5),
       },
       null,
       2,
     )}\n`,
   );
 } finally {
-  await bus.deleteTopics([perfTopic, relayTopic]).catch(() => {});
+  await bus.deleteTopics(topics).catch(() => {});
   await bus.close();
-  await sql.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).catch(() => {});
-  await sql.close();
 }

@@ -4,3 +4,7 @@
 CREATE INDEX soma_outbox_unsent_idx ON soma_outbox (id) WHERE sent_at IS NULL;
 -- (next_attempt_at, id) served no query; every claim, failure and send paid for keeping it current.
 DROP INDEX soma_outbox_pending_idx;
+-- Room on each page for a row's next versions: the claim (lease, attempts) then updates in place without
+-- index writes (a HOT update), and marking sent writes beside it. Measured with 1 KiB payloads: about a
+-- third of the WAL and half the time per batch. Applies to pages written from now on.
+ALTER TABLE soma_outbox SET (fillfactor = 50);
