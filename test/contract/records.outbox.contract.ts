@@ -81,6 +81,8 @@ export function outboxContract(ctx: () => RecordsContext): void {
       const claimed = await records.outbox.claimBatch(10);
       expect(claimed.map((e) => e.id)).toEqual(queued.map((e) => e.id));
       expect(claimed.every((e) => e.attempts === 1)).toBe(true);
+      // A claimed event reads exactly as stored (payload bytes, times to the millisecond).
+      for (const e of claimed) expect(e).toEqual(await records.outbox.get(e.id));
       expect(await records.outbox.claimBatch(10)).toEqual([]);
       // After the lease runs out, the events are due again (a relay that crashed).
       const again = await records.outbox.claimBatch(10, { now: inFuture(60_000) });

@@ -13,18 +13,22 @@ import {
   toDate,
 } from './sql-helpers.js';
 
+/**
+ * A row as read. The claim, the hot path, returns the payload as base64 text and times as epoch
+ * milliseconds, which both drivers parse several times faster than hex `bytea` and timestamp text.
+ */
 interface OutboxRow {
   id: string;
   event_id: string;
   topic: string;
   key: string | null;
-  payload: Uint8Array;
+  payload: Uint8Array | string;
   headers: Record<string, string>;
   tenant_id: string;
   subject_ref: string | null;
-  created_at: Date;
+  created_at: Date | number;
   attempts: number;
-  next_attempt_at: Date;
+  next_attempt_at: Date | number;
   sent_at: Date | null;
   last_error: string | null;
 }
@@ -46,16 +50,22 @@ function toEvent(row: OutboxRow): OutboxEvent {
     eventId: row.event_id,
     topic: row.topic,
     key: row.key,
-    payload: toBytes(row.payload),
+    payload: typeof row.payload === 'string' ? fromBase64(row.payload) : toBytes(row.payload),
     headers: row.headers,
     tenant: row.tenant_id,
     subjectRef: row.subject_ref,
-    createdAt: toDate(row.created_at),
+    createdAt: typeof row.created_at === 'number' ? new Date(row.created_at) : toDate(row.created_at),
     attempts: Number(row.attempts),
-    nextAttemptAt: toDate(row.next_attempt_at),
+    nextAttemptAt:
+      typeof row.next_attempt_at === 'number' ? new Date(row.next_attempt_at) : toDate(row.next_attempt_at),
     sentAt: row.sent_at === null ? null : toDate(row.sent_at),
     lastError: row.last_error,
   };
+}
+
+function fromBase64(text: string): Uint8Array {
+  const bytes = Buffer.from(text, 'base64'); // skips the line breaks Postgres puts every 76 characters
+  return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 function checkRowId(id: unknown): string {
@@ -143,8 +153,10 @@ WITH locked AS MATERIALIZED (
 )
 UPDATE soma_outbox o SET locked_until = $3::timestamptz, attempts = o.attempts + 1
   FROM eligible e WHERE o.id = e.id
-RETURNING o.id::text AS id, o.event_id::text AS event_id, o.topic, o.key, o.payload, o.headers, o.tenant_id,
-  o.subject_ref, o.created_at, o.attempts, o.next_attempt_at, o.sent_at, o.last_error`;
+RETURNING o.id::text AS id, o.event_id::text AS event_id, o.topic, o.key, encode(o.payload, 'base64') AS payload,
+  o.headers, o.tenant_id, o.subject_ref, floor(extract(epoch FROM o.created_at) * 1000)::float8 AS created_at,
+  o.attempts, floor(extract(epoch FROM o.next_attempt_at) * 1000)::float8 AS next_attempt_at, o.sent_at,
+  o.last_error`;
 
 /** {@link Outbox} over PGlite or a Postgres server (table `soma_outbox`, migration 0001). */
 export class SqlOutbox implements Outbox {
