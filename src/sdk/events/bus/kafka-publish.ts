@@ -86,19 +86,19 @@ async function sendRequest(
       })),
     })),
   });
-  const base = new Map(
-    metadata.map((m) => [`${m.topicName}\u0000${m.partition}`, BigInt(m.baseOffset ?? '-1')]),
-  );
-  const seen = new Map<string, bigint>();
+  const base = new Map(metadata.map((m) => [`${m.topicName}\u0000${m.partition}`, m.baseOffset ?? '-1']));
+  const seen = new Map<string, number>();
   return messages.map((message, index) => {
     const partition = partitions[index] as number;
     const id = `${message.topic}\u0000${partition}`;
-    const n = seen.get(id) ?? 0n;
-    seen.set(id, n + 1n);
+    const n = seen.get(id) ?? 0;
+    seen.set(id, n + 1);
     const first = base.get(id);
-    if (first === undefined || first < 0n) {
+    if (first === undefined || first.startsWith('-')) {
       throw new Error(`Kafka returned no base offset for ${message.topic}/${partition}`);
     }
-    return { topic: message.topic, partition, offset: (first + n).toString() };
+    // Plain numbers while exact (offsets below 2^53, i.e. always in practice), else BigInt.
+    const offset = first.length < 16 ? String(Number(first) + n) : (BigInt(first) + BigInt(n)).toString();
+    return { topic: message.topic, partition, offset };
   });
 }

@@ -175,6 +175,9 @@ export class OutboxRelay {
             // A full batch says more is due: claim the next one while this one is published.
             const next = batch.length === this.batchSize ? this.claim([...previous, ...ids]) : undefined;
             next?.catch(() => {}); // awaited below, or released
+            // Let the claim reach the database before the publish encodes the batch, which holds the event
+            // loop for a while: the two then overlap instead of queueing.
+            if (next) await new Promise((resolve) => setImmediate(resolve));
             let outcome: Awaited<ReturnType<RelaySender['publish']>>;
             try {
               outcome = await this.sender.publish(batch);

@@ -43,6 +43,7 @@ const PURGE_BATCH = 5000;
 const DEFAULT_LEASE_MS = 30_000;
 const MAX_BIGINT = 9_223_372_036_854_775_807n;
 const MAX_CLAIM = 5000;
+const ROW_ID = /^[1-9]\d{0,18}$/;
 
 function toEvent(row: OutboxRow): OutboxEvent {
   return {
@@ -69,12 +70,22 @@ function fromBase64(text: string): Uint8Array {
 }
 
 function checkRowId(id: unknown): string {
-  if (typeof id !== 'string' || !/^[1-9]\d{0,18}$/.test(id) || BigInt(id) > MAX_BIGINT) {
+  if (typeof id !== 'string' || !ROW_ID.test(id) || (id.length === 19 && BigInt(id) > MAX_BIGINT)) {
     throw new InvalidInputError(
       `outbox event id must be a decimal id string, got ${JSON.stringify(id)?.slice(0, 40)}`,
     );
   }
   return id;
+}
+
+/** Orders decimal id strings numerically (no leading zeros: shorter is smaller). */
+function byId(a: { id: string }, b: { id: string }): number {
+  return a.id.length - b.id.length || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+}
+
+/** Checked ids as one `bigint[]` literal: far cheaper for both drivers than an array of thousands. */
+function idArray(ids: readonly string[]): string {
+  return `{${ids.join(',')}}`;
 }
 
 function checkIds(ids: unknown): string[] {
@@ -183,7 +194,7 @@ export class SqlOutbox implements Outbox {
       );
       inserted.push(...rows);
     }
-    return inserted.sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1)).map(toEvent);
+    return inserted.sort(byId).map(toEvent);
   }
 
   async claimBatch(limit: number, options: ClaimOptions = {}): Promise<OutboxEvent[]> {
@@ -199,8 +210,8 @@ export class SqlOutbox implements Outbox {
     const inFlight = options.inFlight === undefined ? [] : checkIds(options.inFlight);
     // One statement, so no explicit transaction (and no extra round trips) is needed.
     const lease = new Date(now.getTime() + leaseMs);
-    const { rows } = await this.client.query<OutboxRow>(CLAIM, [now, size, lease, inFlight]);
-    return rows.sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1)).map(toEvent);
+    const { rows } = await this.client.query<OutboxRow>(CLAIM, [now, size, lease, idArray(inFlight)]);
+    return rows.sort(byId).map(toEvent);
   }
 
   async markSent(ids: readonly string[]): Promise<number> {
@@ -209,7 +220,7 @@ export class SqlOutbox implements Outbox {
     const result = await this.client.query(
       `UPDATE soma_outbox SET sent_at = now(), locked_until = NULL, last_error = NULL
         WHERE id = ANY($1::bigint[]) AND sent_at IS NULL`,
-      [checked],
+      [idArray(checked)],
     );
     return result.rowCount;
   }
@@ -227,7 +238,7 @@ export class SqlOutbox implements Outbox {
     await this.client.query(
       `UPDATE soma_outbox SET last_error = $2, next_attempt_at = $3, locked_until = NULL
         WHERE id = ANY($1::bigint[]) AND sent_at IS NULL`,
-      [checked, kept, nextAttemptAt],
+      [idArray(checked), kept, nextAttemptAt],
     );
   }
 
@@ -236,7 +247,7 @@ export class SqlOutbox implements Outbox {
     if (checked.length === 0) return 0;
     const result = await this.client.query(
       'UPDATE soma_outbox SET locked_until = NULL WHERE id = ANY($1::bigint[]) AND sent_at IS NULL',
-      [checked],
+      [idArray(checked)],
     );
     return result.rowCount;
   }
