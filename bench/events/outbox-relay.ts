@@ -4,16 +4,18 @@
  *
  *   eval "$(bash scripts/services.sh env)"
  *   npx tsx bench/events/outbox-relay.ts [--n 50000] [--size 1024] [--batch 1000] [--partitions 3] [--keys 100]
- *                                        [--store postgres|pglite|both]
+ *                                        [--store postgres|pglite|both] [--rounds 3]
  *
- * 1. `org.apache.kafka.tools.ProducerPerformance` (from $SOMA_KAFKA_CLASSPATH): --n records of --size bytes,
- *    unthrottled, acks=all, enable.idempotence=true, into a fresh topic; its records/sec.
- * 2. Per outbox store (a Postgres server in a random schema; embedded PGlite in memory, in this process):
- *    the same number of --size byte payloads pre-filled into the outbox (committed in transactions of 1000
- *    rows, --keys conversation keys), then one OutboxRelay (KafkaEventBus, idempotent producer, acks=all)
- *    drains it into a fresh topic; records/sec from relay start to the last row marked sent. Goal: ≥ 0.5 of
- *    the producer benchmark's rate. The outbox table is ANALYZEd after the pre-fill (as autovacuum would
- *    soon do); `--analyze 0` skips that.
+ * Per round and per outbox store (a Postgres server in a random schema; embedded PGlite in memory, in this
+ * process):
+ * 1. the outbox is pre-filled with --n payloads of --size bytes (transactions of 1000 rows, --keys
+ *    conversation keys) and ANALYZEd, as autovacuum would soon do (`--analyze 0` skips that);
+ * 2. `org.apache.kafka.tools.ProducerPerformance` (from $SOMA_KAFKA_CLASSPATH) sends --n records of --size
+ *    bytes, unthrottled, acks=all, enable.idempotence=true, into a fresh topic: its records/sec;
+ * 3. right after, one OutboxRelay (KafkaEventBus, idempotent producer, acks=all) drains the outbox into a
+ *    fresh topic: records/sec from relay start to the last row marked sent.
+ * Each relay is compared with the producer run just before it (the machine's load changes between runs);
+ * the result per store is the median ratio over the rounds. Goal: ≥ 0.5.
  * Results go to bench/results/outbox-relay.json.
  */
 import { execFile } from 'node:child_process';
@@ -41,9 +43,10 @@ const batchSize = arg('batch', 1000);
 const partitions = arg('partitions', 3);
 const keys = arg('keys', 100);
 const analyze = arg('analyze', 1) !== 0;
-const storeArg = process.argv[process.argv.indexOf('--store') + 1] ?? 'both';
-const stores =
-  (process.argv.includes('--store') ? storeArg : 'both') === 'both' ? ['postgres', 'pglite'] : [storeArg];
+const rounds = arg('rounds', 3);
+const storeAt = process.argv.indexOf('--store');
+const storeArg = storeAt > 0 ? (process.argv[storeAt + 1] ?? '') : 'both';
+const stores = storeArg === 'both' ? ['postgres', 'pglite'] : [storeArg];
 if (!stores.every((s) => s === 'postgres' || s === 'pglite')) {
   console.error('--store must be postgres, pglite or both');
   process.exit(2);
@@ -60,29 +63,22 @@ if (!brokers || !pgUrl || !classpath) {
 }
 
 const suffix = `${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
-const perfTopic = `soma-bench-perf-${suffix}`;
 const bus = new KafkaEventBus({ brokers: brokers.split(','), clientId: 'soma-bench-outbox' });
-const topics = [perfTopic];
+const topics: string[] = [];
 
-interface RelayResult {
-  store: string;
-  fillSeconds: number;
-  sent: number;
-  seconds: number;
-  recordsPerSec: number;
-  batches: number;
-  failedAttempts: number;
-}
-
-/** Pre-fills the outbox of `sql`, then drains it with a relay into a fresh topic. */
-async function relayRun(store: string, sql: SqlClient): Promise<RelayResult> {
-  const topic = `soma-bench-relay-${store}-${suffix}`;
+/** Pre-fills the outbox of `sql` with events for a fresh topic; returns the topic and the seconds taken. */
+async function fill(
+  store: string,
+  sql: SqlClient,
+  round: number,
+): Promise<{ topic: string; seconds: number }> {
+  const topic = `soma-bench-relay-${store}-${round}-${suffix}`;
   topics.push(topic);
   await bus.createTopics([{ name: topic, partitions }]);
   await migrate(sql, { dimensions: 8 });
   const records = createRecords(sql);
   const payload = randomBytes(size);
-  const fillStart = performance.now();
+  const start = performance.now();
   for (let i = 0; i < n; i += 1000) {
     const rows: NewOutboxEvent[] = [];
     for (let j = i; j < Math.min(n, i + 1000); j++) {
@@ -98,44 +94,39 @@ async function relayRun(store: string, sql: SqlClient): Promise<RelayResult> {
     }
     await records.transaction((r, tx) => r.outbox.enqueue(tx, rows));
   }
-  const fillSeconds = (performance.now() - fillStart) / 1000;
-  // What autovacuum would do after such a bulk insert.
+  const seconds = (performance.now() - start) / 1000;
   if (analyze) await sql.query('ANALYZE soma_outbox');
-  console.log(`${store}: outbox pre-filled with ${n} events in ${fillSeconds.toFixed(1)} s; relaying…`);
-
-  const relay = new OutboxRelay(records.outbox, bus, { batchSize, pollIntervalMs: 5 });
-  const relayStart = performance.now();
-  relay.start();
-  const drained = await relay.flush(600_000);
-  const seconds = (performance.now() - relayStart) / 1000;
-  await relay.stop();
-  if (!drained) throw new Error(`${store}: the relay did not drain the outbox within 10 minutes`);
-  const metrics = relay.metrics();
-  const sent = metrics.sent;
-  return {
-    store,
-    fillSeconds,
-    sent,
-    seconds,
-    recordsPerSec: sent / seconds,
-    batches: metrics.batches,
-    failedAttempts: metrics.failedAttempts,
-  };
+  return { topic, seconds };
 }
 
-try {
-  await bus.createTopics([{ name: perfTopic, partitions }]);
+/** Drains the outbox of `sql` with one relay. */
+async function relayRun(
+  sql: SqlClient,
+): Promise<{ sent: number; seconds: number; batches: number; failedAttempts: number }> {
+  const relay = new OutboxRelay(createRecords(sql).outbox, bus, { batchSize, pollIntervalMs: 5 });
+  const start = performance.now();
+  relay.start();
+  const drained = await relay.flush(600_000);
+  const seconds = (performance.now() - start) / 1000;
+  await relay.stop();
+  if (!drained) throw new Error('the relay did not drain the outbox within 10 minutes');
+  const { sent, batches, failedAttempts } = relay.metrics();
+  return { sent, seconds, batches, failedAttempts };
+}
 
-  // 1. Kafka's producer benchmark.
-  console.log(`ProducerPerformance: ${n} records of ${size} B into ${perfTopic} (${partitions} partitions)…`);
+/** Kafka's producer benchmark into a fresh topic: its records/sec and summary line. */
+async function producerPerformance(round: number, store: string): Promise<{ rate: number; summary: string }> {
+  const topic = `soma-bench-perf-${store}-${round}-${suffix}`;
+  topics.push(topic);
+  await bus.createTopics([{ name: topic, partitions }]);
   const { stdout } = await promisify(execFile)(
     'java',
     [
       '-cp',
-      classpath,
+      classpath as string,
       'org.apache.kafka.tools.ProducerPerformance',
       '--topic',
-      perfTopic,
+      topic,
       '--num-records',
       String(n),
       '--record-size',
@@ -150,59 +141,110 @@ try {
     { maxBuffer: 16 * 1024 * 1024, timeout: 600_000 },
   );
   const summary = stdout.trim().split('\n').at(-1) ?? '';
-  const kafkaRate = Number(/([\d.]+) records\/sec/.exec(summary)?.[1]);
-  if (!Number.isFinite(kafkaRate)) throw new Error(`cannot parse ProducerPerformance output: ${summary}`);
-  console.log(`  ${summary}`);
+  const rate = Number(/([\d.]+) records\/sec/.exec(summary)?.[1]);
+  if (!Number.isFinite(rate)) throw new Error(`cannot parse ProducerPerformance output: ${summary}`);
+  return { rate, summary };
+}
 
-  // 2. The relay, per outbox store.
-  const results: RelayResult[] = [];
-  for (const store of stores) {
-    if (store === 'postgres') {
-      const schema = `soma_bench_outbox_${suffix.replace(/-/g, '_')}`;
-      const sql = await pgSqlClient({ url: pgUrl, schema, connectTimeoutMs: 3000, requestTimeoutMs: 60_000 });
+/** An outbox database per store, dropped or closed by `dispose`. */
+async function openStore(
+  store: string,
+  round: number,
+): Promise<{ sql: SqlClient; dispose: () => Promise<void> }> {
+  if (store === 'pglite') {
+    const sql = await openPgliteSqlClient();
+    return { sql, dispose: () => sql.close() };
+  }
+  const schema = `soma_bench_outbox_${round}_${suffix.replace(/-/g, '_')}`;
+  const sql = await pgSqlClient({
+    url: pgUrl as string,
+    schema,
+    connectTimeoutMs: 3000,
+    requestTimeoutMs: 60_000,
+  });
+  return {
+    sql,
+    dispose: async () => {
+      await sql.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).catch(() => {});
+      await sql.close();
+    },
+  };
+}
+
+const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+};
+
+interface RoundResult {
+  round: number;
+  store: string;
+  producerPerformance: { recordsPerSec: number; summary: string };
+  outboxFill: { seconds: number; recordsPerSec: number };
+  relay: { sent: number; seconds: number; recordsPerSec: number; batches: number; failedAttempts: number };
+  ratio: number;
+}
+
+const results: RoundResult[] = [];
+try {
+  for (let round = 1; round <= rounds; round++) {
+    for (const store of stores) {
+      const { sql, dispose } = await openStore(store, round);
       try {
-        results.push(await relayRun(store, sql));
+        const filled = await fill(store, sql, round);
+        const perf = await producerPerformance(round, store);
+        const run = await relayRun(sql);
+        const relayRate = run.sent / run.seconds;
+        const result: RoundResult = {
+          round,
+          store,
+          producerPerformance: { recordsPerSec: perf.rate, summary: perf.summary },
+          outboxFill: { seconds: filled.seconds, recordsPerSec: n / filled.seconds },
+          relay: { ...run, recordsPerSec: relayRate },
+          ratio: relayRate / perf.rate,
+        };
+        results.push(result);
+        console.log(
+          `round ${round} ${store.padEnd(8)} ProducerPerformance ${perf.rate.toFixed(0).padStart(6)} rec/s, ` +
+            `OutboxRelay ${relayRate.toFixed(0).padStart(6)} rec/s (${run.batches} batches, ${run.failedAttempts} failed attempts): ` +
+            `ratio ${result.ratio.toFixed(3)}`,
+        );
       } finally {
-        await sql.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).catch(() => {});
-        await sql.close();
-      }
-    } else {
-      const sql = await openPgliteSqlClient();
-      try {
-        results.push(await relayRun(store, sql));
-      } finally {
-        await sql.close();
+        await dispose();
+        await bus.deleteTopics(topics.splice(0)).catch(() => {});
       }
     }
   }
 
-  console.log(`\nmeasure (batch ${batchSize})              records   records/s   ratio`);
-  console.log(
-    `${'Kafka ProducerPerformance'.padEnd(36)} ${String(n).padStart(7)} ${kafkaRate.toFixed(0).padStart(11)}`,
+  const summary = Object.fromEntries(
+    stores.map((store) => {
+      const mine = results.filter((r) => r.store === store);
+      const ratio = median(mine.map((r) => r.ratio));
+      return [
+        store,
+        {
+          medianRatio: ratio,
+          medianRelayRecordsPerSec: median(mine.map((r) => r.relay.recordsPerSec)),
+          medianProducerPerformanceRecordsPerSec: median(
+            mine.map((r) => r.producerPerformance.recordsPerSec),
+          ),
+          goalMet: ratio >= 0.5,
+        },
+      ];
+    }),
   );
-  for (const r of results) {
-    const name = `OutboxRelay (${r.store}) → Kafka`;
-    const ratio = r.recordsPerSec / kafkaRate;
+  console.log(`\nmedian over ${rounds} round(s), relay batch ${batchSize}, ${n} records of ${size} B:`);
+  for (const [store, s] of Object.entries(summary)) {
     console.log(
-      `${name.padEnd(36)} ${String(r.sent).padStart(7)} ${r.recordsPerSec.toFixed(0).padStart(11)} ${ratio.toFixed(3).padStart(7)} (goal ≥ 0.5: ${ratio >= 0.5 ? 'met' : 'NOT met'}; ${r.batches} batches, ${r.failedAttempts} failed attempts)`,
+      `  ${store.padEnd(8)} relay ${s.medianRelayRecordsPerSec.toFixed(0)} rec/s vs ProducerPerformance ` +
+        `${s.medianProducerPerformanceRecordsPerSec.toFixed(0)} rec/s: ratio ${s.medianRatio.toFixed(3)} ` +
+        `(goal ≥ 0.5: ${s.goalMet ? 'met' : 'NOT met'})`,
     );
   }
 
-  const relay = Object.fromEntries(
-    results.map((r) => [
-      r.store,
-      {
-        outboxFill: { seconds: r.fillSeconds, recordsPerSec: n / r.fillSeconds },
-        sent: r.sent,
-        seconds: r.seconds,
-        recordsPerSec: r.recordsPerSec,
-        batches: r.batches,
-        failedAttempts: r.failedAttempts,
-        ratio: r.recordsPerSec / kafkaRate,
-        goalMet: r.recordsPerSec / kafkaRate >= 0.5,
-      },
-    ]),
-  );
   mkdirSync(`${root}bench/results`, { recursive: true });
   writeFileSync(
     `${root}bench/results/outbox-relay.json`,
@@ -215,10 +257,10 @@ try {
         keys,
         relayBatchSize: batchSize,
         analyzedAfterFill: analyze,
-        producerPerformance: { recordsPerSec: kafkaRate, summary },
-        relay,
+        rounds: results,
+        summary,
         goal: 0.5,
-        goalMet: results.every((r) => r.recordsPerSec / kafkaRate >= 0.5),
+        goalMet: Object.values(summary).every((s) => s.goalMet),
       },
       null,
       2,

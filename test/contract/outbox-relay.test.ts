@@ -13,6 +13,7 @@ import {
 import { createRedactor } from '../../src/sdk/events/redaction/redactor.js';
 import type { ConversationEvent } from '../../src/sdk/events/schemas/event-types.js';
 import { loadSchemaCatalog } from '../../src/sdk/events/schemas/schema-catalog.js';
+import type { NewOutboxEvent } from '../../src/sdk/stores/records/outbox.js';
 import type { Records } from '../../src/sdk/stores/records/records.js';
 import { createRecords } from '../../src/sdk/stores/records/sql-records.js';
 import { migrate } from '../../src/sdk/stores/sql/migrate.js';
@@ -314,6 +315,46 @@ describe('outbox writer and relay (embedded: PGlite + embedded event log)', () =
       /no Avro schema/,
     );
     expect(await records.outbox.pendingCount()).toBe(0);
+  });
+
+  it('holds back a refused key in batches claimed ahead too, while the other keys flow in order', async () => {
+    const topic = await newTopic(2);
+    // Key conv-bad's first event has a header the bus refuses for good (an empty name); its later events
+    // are fine, so sending any of them before the first would break the key's order.
+    const rows = Array.from(
+      { length: 24 },
+      (_, i): NewOutboxEvent => ({
+        topic,
+        key: i % 3 === 0 ? 'conv-bad' : `conv-ok${i % 3}`,
+        payload: new Uint8Array([i]),
+        headers: i === 0 ? { '': 'refused' } : { n: String(i) },
+        tenant: TENANT,
+      }),
+    );
+    const queued = await records.transaction((r, tx) => r.outbox.enqueue(tx, rows));
+    // Slow publishes, so the next batch is claimed ahead before the refused event's batch is isolated.
+    const relay = new OutboxRelay(records.outbox, new FlakyBus(bus, 0, 20).asBus(), {
+      batchSize: 4,
+      pollIntervalMs: 10,
+      retryBaseMs: 60_000,
+    });
+    relay.start();
+    try {
+      await expect.poll(() => records.outbox.pendingCount(), { timeout: 20_000 }).toBe(8);
+    } finally {
+      await relay.stop();
+    }
+    try {
+      const messages = await readAll(topic, 16);
+      expect(messages).toHaveLength(16);
+      expect(messages.some((m) => m.key?.toString() === 'conv-bad')).toBe(false);
+      for (const key of ['conv-ok1', 'conv-ok2']) {
+        const expected = queued.filter((e) => e.key === key).map((e) => e.eventId);
+        expect(messages.filter((m) => m.key?.toString() === key).map(idOf)).toEqual(expected);
+      }
+    } finally {
+      await sql.query('DELETE FROM soma_outbox WHERE topic = $1', [topic]);
+    }
   });
 
   it('isolates an event the bus refuses for good, releasing the later events of its key', async () => {

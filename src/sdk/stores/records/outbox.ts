@@ -72,7 +72,7 @@ export interface Outbox {
    * Claims up to `limit` due events (1 to 5000) for `leaseMs` and counts an attempt on each. Order per
    * (topic, key): an event is only claimed together with, or after, every earlier unsent event of its key,
    * so a failed event backing off holds back the events behind it, and two relays never send one key's
-   * events out of order. Events come back in id order. Safe with concurrent relays (`FOR UPDATE SKIP LOCKED`).
+   * events out of order. Events come back in id order. Safe with concurrent relays (`FOR NO KEY UPDATE SKIP LOCKED`).
    * When a send fails, the relay marks that event failed and {@link release}s the later events of its key
    * it claimed, without sending them.
    */

@@ -148,7 +148,7 @@ WITH locked AS MATERIALIZED (
           AND (head.next_attempt_at > $1::timestamptz OR head.locked_until > $1::timestamptz)))
    ORDER BY o.id
    LIMIT $2
-   FOR UPDATE OF o SKIP LOCKED
+   FOR NO KEY UPDATE OF o SKIP LOCKED
 ), mine AS MATERIALIZED (
   SELECT id FROM locked UNION ALL SELECT unnest($4::bigint[])
 ), gaps AS (
