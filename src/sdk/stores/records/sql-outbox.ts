@@ -125,8 +125,9 @@ function toParams(event: NewOutboxEvent): unknown[] {
  * Claims due events in id order, keeping (topic, key) order across concurrent relays ($1 now, $2 limit, $3 lease
  * end, $4 the caller's in-flight ids).
  * - `locked` walks the unsent rows in id order (`soma_outbox_unsent_idx`, migration 0005), keeps the due,
- *   unleased ones whose key's first unsent row is not backing off or leased by someone else (one index probe
- *   per row), and locks them with SKIP LOCKED.
+ *   unleased ones whose key's first unsent row is not backing off or leased by someone else, and locks them
+ *   with SKIP LOCKED. The first unsent row is a LATERAL probe of `soma_outbox_key_idx`, which the planner
+ *   memoizes per key (one probe per key, not per row; all reads see the statement's one snapshot).
  * - `gaps` then finds, per key, the first unsent row before the key's last locked row that is neither locked
  *   here nor in flight with the caller (backing off, leased, not yet due, or locked by a concurrent claimer
  *   that has not committed yet); locked rows after it are dropped, so a later event is never leased while
@@ -136,16 +137,16 @@ function toParams(event: NewOutboxEvent): unknown[] {
 const CLAIM = `
 WITH locked AS MATERIALIZED (
   SELECT o.id, o.topic, o.key FROM soma_outbox o
+    LEFT JOIN LATERAL (
+      SELECT p.id, p.next_attempt_at, p.locked_until FROM soma_outbox p
+       WHERE p.sent_at IS NULL AND p.topic = o.topic AND p.key = o.key
+       ORDER BY p.id LIMIT 1) head ON o.key IS NOT NULL
    WHERE o.sent_at IS NULL AND o.next_attempt_at <= $1::timestamptz
      AND (o.locked_until IS NULL OR o.locked_until <= $1::timestamptz)
      AND o.id NOT IN (SELECT unnest($4::bigint[]))
-     AND (o.key IS NULL OR NOT EXISTS (
-       SELECT 1 FROM (
-         SELECT p.id, p.next_attempt_at, p.locked_until FROM soma_outbox p
-          WHERE p.sent_at IS NULL AND p.topic = o.topic AND p.key = o.key
-          ORDER BY p.id LIMIT 1) head
-        WHERE head.id < o.id AND head.id NOT IN (SELECT unnest($4::bigint[]))
-          AND (head.next_attempt_at > $1::timestamptz OR head.locked_until > $1::timestamptz)))
+     AND (head.id IS NULL OR head.id >= o.id OR head.id IN (SELECT unnest($4::bigint[]))
+       OR (head.next_attempt_at <= $1::timestamptz
+         AND (head.locked_until IS NULL OR head.locked_until <= $1::timestamptz)))
    ORDER BY o.id
    LIMIT $2
    FOR NO KEY UPDATE OF o SKIP LOCKED
