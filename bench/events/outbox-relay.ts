@@ -4,14 +4,18 @@
  *
  *   eval "$(bash scripts/services.sh env)"
  *   npx tsx bench/events/outbox-relay.ts [--n 50000] [--size 1024] [--batch 1000] [--partitions 3] [--keys 100]
+ *                                        [--store postgres|pglite|both] [--rounds 3]
  *
- * 1. `org.apache.kafka.tools.ProducerPerformance` (from $SOMA_KAFKA_CLASSPATH): --n records of --size bytes,
- *    unthrottled, acks=all, enable.idempotence=true, into a fresh topic; its records/sec.
- * 2. The same number of --size byte payloads pre-filled into the outbox (Postgres, random schema, committed
- *    in transactions of 1000 rows, --keys conversation keys), then one OutboxRelay (KafkaEventBus,
- *    idempotent producer, acks=all) drains it into another fresh topic; records/sec from relay start to the
- *    last row marked sent. Goal: ≥ 0.5 of the producer benchmark's rate. The outbox table is ANALYZEd
- *    after the pre-fill (as autovacuum would soon do); `--analyze 0` skips that.
+ * Per round and per outbox store (a Postgres server in a random schema; embedded PGlite in memory, in this
+ * process):
+ * 1. the outbox is pre-filled with --n payloads of --size bytes (transactions of 1000 rows, --keys
+ *    conversation keys) and ANALYZEd, as autovacuum would soon do (`--analyze 0` skips that);
+ * 2. `org.apache.kafka.tools.ProducerPerformance` (from $SOMA_KAFKA_CLASSPATH) sends --n records of --size
+ *    bytes, unthrottled, acks=all, enable.idempotence=true, into a fresh topic: its records/sec;
+ * 3. right after, one OutboxRelay (KafkaEventBus, idempotent producer, acks=all) drains the outbox into a
+ *    fresh topic: records/sec from relay start to the last row marked sent.
+ * Each relay is compared with the producer run just before it (the machine's load changes between runs);
+ * the result per store is the median ratio over the rounds. Goal: ≥ 0.5.
  * Results go to bench/results/outbox-relay.json.
  */
 import { execFile } from 'node:child_process';
@@ -25,6 +29,8 @@ import type { NewOutboxEvent } from '../../src/sdk/stores/records/outbox.js';
 import { createRecords } from '../../src/sdk/stores/records/sql-records.js';
 import { migrate } from '../../src/sdk/stores/sql/migrate.js';
 import { pgSqlClient } from '../../src/sdk/stores/sql/pg-sql-client.js';
+import { openPgliteSqlClient } from '../../src/sdk/stores/sql/pglite-sql-client.js';
+import type { SqlClient } from '../../src/sdk/stores/sql/sql-client.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const arg = (name: string, fallback: number) => {
@@ -36,6 +42,15 @@ const size = arg('size', 1024);
 const batchSize = arg('batch', 1000);
 const partitions = arg('partitions', 3);
 const keys = arg('keys', 100);
+const analyze = arg('analyze', 1) !== 0;
+const rounds = arg('rounds', 3);
+const storeAt = process.argv.indexOf('--store');
+const storeArg = storeAt > 0 ? (process.argv[storeAt + 1] ?? '') : 'both';
+const stores = storeArg === 'both' ? ['postgres', 'pglite'] : [storeArg];
+if (!stores.every((s) => s === 'postgres' || s === 'pglite')) {
+  console.error('--store must be postgres, pglite or both');
+  process.exit(2);
+}
 
 const brokers = process.env.SOMA_TEST_KAFKA_BROKERS;
 const pgUrl = process.env.SOMA_TEST_POSTGRES_URL;
@@ -48,29 +63,70 @@ if (!brokers || !pgUrl || !classpath) {
 }
 
 const suffix = `${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
-const perfTopic = `soma-bench-perf-${suffix}`;
-const relayTopic = `soma-bench-relay-${suffix}`;
-const schema = `soma_bench_outbox_${suffix.replace(/-/g, '_')}`;
-
 const bus = new KafkaEventBus({ brokers: brokers.split(','), clientId: 'soma-bench-outbox' });
-const sql = await pgSqlClient({ url: pgUrl, schema, connectTimeoutMs: 3000, requestTimeoutMs: 60_000 });
+const topics: string[] = [];
 
-try {
-  await bus.createTopics([
-    { name: perfTopic, partitions },
-    { name: relayTopic, partitions },
-  ]);
+/** Pre-fills the outbox of `sql` with events for a fresh topic; returns the topic and the seconds taken. */
+async function fill(
+  store: string,
+  sql: SqlClient,
+  round: number,
+): Promise<{ topic: string; seconds: number }> {
+  const topic = `soma-bench-relay-${store}-${round}-${suffix}`;
+  topics.push(topic);
+  await bus.createTopics([{ name: topic, partitions }]);
+  await migrate(sql, { dimensions: 8 });
+  const records = createRecords(sql);
+  const payload = randomBytes(size);
+  const start = performance.now();
+  for (let i = 0; i < n; i += 1000) {
+    const rows: NewOutboxEvent[] = [];
+    for (let j = i; j < Math.min(n, i + 1000); j++) {
+      const eventId = randomUUID();
+      rows.push({
+        eventId,
+        topic,
+        key: `conv-${j % keys}`,
+        payload,
+        headers: { event_id: eventId, tenant: 'bench' },
+        tenant: 'bench',
+      });
+    }
+    await records.transaction((r, tx) => r.outbox.enqueue(tx, rows));
+  }
+  const seconds = (performance.now() - start) / 1000;
+  if (analyze) await sql.query('ANALYZE soma_outbox');
+  return { topic, seconds };
+}
 
-  // 1. Kafka's producer benchmark.
-  console.log(`ProducerPerformance: ${n} records of ${size} B into ${perfTopic} (${partitions} partitions)…`);
+/** Drains the outbox of `sql` with one relay. */
+async function relayRun(
+  sql: SqlClient,
+): Promise<{ sent: number; seconds: number; batches: number; failedAttempts: number }> {
+  const relay = new OutboxRelay(createRecords(sql).outbox, bus, { batchSize, pollIntervalMs: 5 });
+  const start = performance.now();
+  relay.start();
+  const drained = await relay.flush(600_000);
+  const seconds = (performance.now() - start) / 1000;
+  await relay.stop();
+  if (!drained) throw new Error('the relay did not drain the outbox within 10 minutes');
+  const { sent, batches, failedAttempts } = relay.metrics();
+  return { sent, seconds, batches, failedAttempts };
+}
+
+/** Kafka's producer benchmark into a fresh topic: its records/sec and summary line. */
+async function producerPerformance(round: number, store: string): Promise<{ rate: number; summary: string }> {
+  const topic = `soma-bench-perf-${store}-${round}-${suffix}`;
+  topics.push(topic);
+  await bus.createTopics([{ name: topic, partitions }]);
   const { stdout } = await promisify(execFile)(
     'java',
     [
       '-cp',
-      classpath,
+      classpath as string,
       'org.apache.kafka.tools.ProducerPerformance',
       '--topic',
-      perfTopic,
+      topic,
       '--num-records',
       String(n),
       '--record-size',
@@ -85,62 +141,109 @@ try {
     { maxBuffer: 16 * 1024 * 1024, timeout: 600_000 },
   );
   const summary = stdout.trim().split('\n').at(-1) ?? '';
-  const kafkaRate = Number(/([\d.]+) records\/sec/.exec(summary)?.[1]);
-  if (!Number.isFinite(kafkaRate)) throw new Error(`cannot parse ProducerPerformance output: ${summary}`);
-  console.log(`  ${summary}`);
+  const rate = Number(/([\d.]+) records\/sec/.exec(summary)?.[1]);
+  if (!Number.isFinite(rate)) throw new Error(`cannot parse ProducerPerformance output: ${summary}`);
+  return { rate, summary };
+}
 
-  // 2. Outbox pre-fill, then the relay draining it.
-  await migrate(sql, { dimensions: 8 });
-  const records = createRecords(sql);
-  const payload = randomBytes(size);
-  const fillStart = performance.now();
-  for (let i = 0; i < n; i += 1000) {
-    const rows: NewOutboxEvent[] = [];
-    for (let j = i; j < Math.min(n, i + 1000); j++) {
-      const eventId = randomUUID();
-      rows.push({
-        eventId,
-        topic: relayTopic,
-        key: `conv-${j % keys}`,
-        payload,
-        headers: { event_id: eventId, tenant: 'bench' },
-        tenant: 'bench',
-      });
+/** An outbox database per store, dropped or closed by `dispose`. */
+async function openStore(
+  store: string,
+  round: number,
+): Promise<{ sql: SqlClient; dispose: () => Promise<void> }> {
+  if (store === 'pglite') {
+    const sql = await openPgliteSqlClient();
+    return { sql, dispose: () => sql.close() };
+  }
+  const schema = `soma_bench_outbox_${round}_${suffix.replace(/-/g, '_')}`;
+  const sql = await pgSqlClient({
+    url: pgUrl as string,
+    schema,
+    connectTimeoutMs: 3000,
+    requestTimeoutMs: 60_000,
+  });
+  return {
+    sql,
+    dispose: async () => {
+      await sql.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).catch(() => {});
+      await sql.close();
+    },
+  };
+}
+
+const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+};
+
+interface RoundResult {
+  round: number;
+  store: string;
+  producerPerformance: { recordsPerSec: number; summary: string };
+  outboxFill: { seconds: number; recordsPerSec: number };
+  relay: { sent: number; seconds: number; recordsPerSec: number; batches: number; failedAttempts: number };
+  ratio: number;
+}
+
+const results: RoundResult[] = [];
+try {
+  for (let round = 1; round <= rounds; round++) {
+    for (const store of stores) {
+      const { sql, dispose } = await openStore(store, round);
+      try {
+        const filled = await fill(store, sql, round);
+        const perf = await producerPerformance(round, store);
+        const run = await relayRun(sql);
+        const relayRate = run.sent / run.seconds;
+        const result: RoundResult = {
+          round,
+          store,
+          producerPerformance: { recordsPerSec: perf.rate, summary: perf.summary },
+          outboxFill: { seconds: filled.seconds, recordsPerSec: n / filled.seconds },
+          relay: { ...run, recordsPerSec: relayRate },
+          ratio: relayRate / perf.rate,
+        };
+        results.push(result);
+        console.log(
+          `round ${round} ${store.padEnd(8)} ProducerPerformance ${perf.rate.toFixed(0).padStart(6)} rec/s, ` +
+            `OutboxRelay ${relayRate.toFixed(0).padStart(6)} rec/s (${run.batches} batches, ${run.failedAttempts} failed attempts): ` +
+            `ratio ${result.ratio.toFixed(3)}`,
+        );
+      } finally {
+        await dispose();
+        await bus.deleteTopics(topics.splice(0)).catch(() => {});
+      }
     }
-    await records.transaction((r, tx) => r.outbox.enqueue(tx, rows));
   }
-  const fillSeconds = (performance.now() - fillStart) / 1000;
-  // What autovacuum would do after such a bulk insert: without statistics the claim query's plan
-  // evaluates its per-key check on the whole backlog (seconds per batch at 50 000 rows).
-  const analyze = arg('analyze', 1) !== 0;
-  if (analyze) await sql.query('ANALYZE soma_outbox');
-  console.log(
-    `Outbox pre-filled with ${n} events in ${fillSeconds.toFixed(1)} s; relaying (batch ${batchSize})…`,
+
+  const summary = Object.fromEntries(
+    stores.map((store) => {
+      const mine = results.filter((r) => r.store === store);
+      const ratio = median(mine.map((r) => r.ratio));
+      return [
+        store,
+        {
+          medianRatio: ratio,
+          medianRelayRecordsPerSec: median(mine.map((r) => r.relay.recordsPerSec)),
+          medianProducerPerformanceRecordsPerSec: median(
+            mine.map((r) => r.producerPerformance.recordsPerSec),
+          ),
+          goalMet: ratio >= 0.5,
+        },
+      ];
+    }),
   );
-
-  const relay = new OutboxRelay(records.outbox, bus, { batchSize, pollIntervalMs: 5 });
-  const relayStart = performance.now();
-  relay.start();
-  const drained = await relay.flush(600_000);
-  const relaySeconds = (performance.now() - relayStart) / 1000;
-  await relay.stop();
-  if (!drained) throw new Error('the relay did not drain the outbox within 10 minutes');
-  const metrics = relay.metrics();
-  const relayRate = metrics.sent / relaySeconds;
-  const ratio = relayRate / kafkaRate;
-
-  const rows = [
-    ['Kafka ProducerPerformance', n, kafkaRate],
-    ['OutboxRelay → KafkaEventBus', metrics.sent, relayRate],
-  ] as const;
-  console.log('\nmeasure                        records   records/s');
-  for (const [name, count, rate] of rows) {
-    console.log(`${name.padEnd(30)} ${String(count).padStart(7)} ${rate.toFixed(0).padStart(11)}`);
+  console.log(`\nmedian over ${rounds} round(s), relay batch ${batchSize}, ${n} records of ${size} B:`);
+  for (const [store, s] of Object.entries(summary)) {
+    console.log(
+      `  ${store.padEnd(8)} relay ${s.medianRelayRecordsPerSec.toFixed(0)} rec/s vs ProducerPerformance ` +
+        `${s.medianProducerPerformanceRecordsPerSec.toFixed(0)} rec/s: ratio ${s.medianRatio.toFixed(3)} ` +
+        `(goal ≥ 0.5: ${s.goalMet ? 'met' : 'NOT met'})`,
+    );
   }
-  console.log(
-    `ratio relay / ProducerPerformance: ${ratio.toFixed(3)} (goal ≥ 0.5: ${ratio >= 0.5 ? 'met' : 'NOT met'})`,
-  );
-  console.log(`relay batches: ${metrics.batches}, failed attempts: ${metrics.failedAttempts}`);
 
   mkdirSync(`${root}bench/results`, { recursive: true });
   writeFileSync(
@@ -154,26 +257,16 @@ try {
         keys,
         relayBatchSize: batchSize,
         analyzedAfterFill: analyze,
-        producerPerformance: { recordsPerSec: kafkaRate, summary },
-        outboxFill: { seconds: fillSeconds, recordsPerSec: n / fillSeconds },
-        relay: {
-          sent: metrics.sent,
-          seconds: relaySeconds,
-          recordsPerSec: relayRate,
-          batches: metrics.batches,
-          failedAttempts: metrics.failedAttempts,
-        },
-        ratio,
+        rounds: results,
+        summary,
         goal: 0.5,
-        goalMet: ratio >= 0.5,
+        goalMet: Object.values(summary).every((s) => s.goalMet),
       },
       null,
       2,
     )}\n`,
   );
 } finally {
-  await bus.deleteTopics([perfTopic, relayTopic]).catch(() => {});
+  await bus.deleteTopics(topics).catch(() => {});
   await bus.close();
-  await sql.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).catch(() => {});
-  await sql.close();
 }

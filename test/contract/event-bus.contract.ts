@@ -93,6 +93,24 @@ export function eventBusContract(
       expect(await bus.publish([])).toEqual([]);
     });
 
+    it('publishes more than one request can carry (2 MiB to one partition) with consecutive offsets', async () => {
+      const { bus } = fixture;
+      const topic = await freshTopic(fixture, 2);
+      const value = Buffer.alloc(1024, 7);
+      const messages = Array.from({ length: 2048 }, (_, i) => ({
+        topic,
+        key: 'one',
+        value,
+        headers: { n: `${i}` },
+      }));
+      const published = await bus.publish(messages);
+      expect(published.map((r) => Number(r.offset))).toEqual(messages.map((_, i) => i));
+      const partition = partitionForKey(Buffer.from('one'), 2);
+      expect(new Set(published.map((r) => r.partition))).toEqual(new Set([partition]));
+      const ends = await bus.endOffsets(topic);
+      expect(ends.find((e) => e.partition === partition)?.high).toBe('2048');
+    });
+
     it('honours an explicit partition and spreads keyless messages', async () => {
       const { bus } = fixture;
       const topic = await freshTopic(fixture, 2);

@@ -13,6 +13,7 @@ import {
 import { createRedactor } from '../../src/sdk/events/redaction/redactor.js';
 import type { ConversationEvent } from '../../src/sdk/events/schemas/event-types.js';
 import { loadSchemaCatalog } from '../../src/sdk/events/schemas/schema-catalog.js';
+import type { NewOutboxEvent } from '../../src/sdk/stores/records/outbox.js';
 import type { Records } from '../../src/sdk/stores/records/records.js';
 import { createRecords } from '../../src/sdk/stores/records/sql-records.js';
 import { migrate } from '../../src/sdk/stores/sql/migrate.js';
@@ -101,12 +102,15 @@ async function readAll(topic: string, count: number): Promise<DeliveredMessage[]
 
 const idOf = (m: DeliveredMessage): string => m.headers[OUTBOX_HEADERS.eventId]?.toString() ?? '';
 
-/** A bus whose publish fails `failures` times with a retriable error, then works. */
+/**
+ * A bus whose publish fails `failures` times with a retriable error, then works; or, given a set, fails
+ * exactly the publish calls of those numbers (1 = the first).
+ */
 class FlakyBus {
   calls = 0;
   constructor(
     private readonly inner: EventBus,
-    private failures: number,
+    private failures: number | ReadonlySet<number>,
     private readonly delayMs = 0,
   ) {}
   asBus(): EventBus {
@@ -120,10 +124,8 @@ class FlakyBus {
   private async publish(messages: readonly OutgoingMessage[]) {
     this.calls++;
     if (this.delayMs > 0) await sleep(this.delayMs);
-    if (this.failures > 0) {
-      this.failures--;
-      throw new UnavailableError('test bus', 'test', 'broker down (test)');
-    }
+    const fail = typeof this.failures === 'number' ? this.failures-- > 0 : this.failures.has(this.calls);
+    if (fail) throw new UnavailableError('test bus', 'test', 'broker down (test)');
     return this.inner.publish(messages);
   }
 }
@@ -223,6 +225,45 @@ describe('outbox writer and relay (embedded: PGlite + embedded event log)', () =
     expect(messages.map(idOf).sort()).toEqual([...ids].sort());
   });
 
+  it('keeps the order per key when a publish fails while the next batch is claimed ahead', async () => {
+    const topic = await newTopic(2);
+    const expected = new Map<string, string[]>();
+    const batch = Array.from({ length: 60 }, (_, i) => event(topic, `conv-p${i % 3}`, `p${i}`));
+    (await write(batch)).forEach((id, i) => {
+      const key = (batch[i] as EventToWrite).key as string;
+      expected.set(key, [...(expected.get(key) ?? []), id]);
+    });
+    // Slow publishes, so the next batch is always claimed before the current one fails.
+    const flaky = new FlakyBus(bus, new Set([2, 3, 6]), 40);
+    const claims: number[] = [];
+    const claimBatch = records.outbox.claimBatch.bind(records.outbox);
+    const spied = Object.create(records.outbox) as typeof records.outbox;
+    spied.claimBatch = async (limit, options) => {
+      const events = await claimBatch(limit, options);
+      if ((options?.inFlight?.length ?? 0) > 0) claims.push(events.length);
+      return events;
+    };
+    const relay = new OutboxRelay(spied, flaky.asBus(), {
+      batchSize: 8,
+      pollIntervalMs: 10,
+      retryBaseMs: 20,
+      retryMaxMs: 50,
+    });
+    relay.start();
+    try {
+      expect(await relay.flush(20_000)).toBe(true);
+    } finally {
+      await relay.stop();
+    }
+    expect(claims.some((n) => n > 0)).toBe(true); // batches were claimed ahead
+    expect(relay.metrics().failedAttempts).toBeGreaterThanOrEqual(3 * 8);
+    const messages = await readAll(topic, 60);
+    for (const [key, ids] of expected) {
+      const firsts = [...new Set(messages.filter((m) => m.key?.toString() === key).map(idOf))];
+      expect(firsts).toEqual(ids);
+    }
+  });
+
   it('re-sends after a failure following a publish only with the same event id', async () => {
     const topic = await newTopic(1);
     const ids = await write(Array.from({ length: 5 }, (_, i) => event(topic, 'conv-dup', `d${i}`)));
@@ -274,6 +315,46 @@ describe('outbox writer and relay (embedded: PGlite + embedded event log)', () =
       /no Avro schema/,
     );
     expect(await records.outbox.pendingCount()).toBe(0);
+  });
+
+  it('holds back a refused key in batches claimed ahead too, while the other keys flow in order', async () => {
+    const topic = await newTopic(2);
+    // Key conv-bad's first event has a header the bus refuses for good (an empty name); its later events
+    // are fine, so sending any of them before the first would break the key's order.
+    const rows = Array.from(
+      { length: 24 },
+      (_, i): NewOutboxEvent => ({
+        topic,
+        key: i % 3 === 0 ? 'conv-bad' : `conv-ok${i % 3}`,
+        payload: new Uint8Array([i]),
+        headers: i === 0 ? { '': 'refused' } : { n: String(i) },
+        tenant: TENANT,
+      }),
+    );
+    const queued = await records.transaction((r, tx) => r.outbox.enqueue(tx, rows));
+    // Slow publishes, so the next batch is claimed ahead before the refused event's batch is isolated.
+    const relay = new OutboxRelay(records.outbox, new FlakyBus(bus, 0, 20).asBus(), {
+      batchSize: 4,
+      pollIntervalMs: 10,
+      retryBaseMs: 60_000,
+    });
+    relay.start();
+    try {
+      await expect.poll(() => records.outbox.pendingCount(), { timeout: 20_000 }).toBe(8);
+    } finally {
+      await relay.stop();
+    }
+    try {
+      const messages = await readAll(topic, 16);
+      expect(messages).toHaveLength(16);
+      expect(messages.some((m) => m.key?.toString() === 'conv-bad')).toBe(false);
+      for (const key of ['conv-ok1', 'conv-ok2']) {
+        const expected = queued.filter((e) => e.key === key).map((e) => e.eventId);
+        expect(messages.filter((m) => m.key?.toString() === key).map(idOf)).toEqual(expected);
+      }
+    } finally {
+      await sql.query('DELETE FROM soma_outbox WHERE topic = $1', [topic]);
+    }
   });
 
   it('isolates an event the bus refuses for good, releasing the later events of its key', async () => {

@@ -81,6 +81,8 @@ export function outboxContract(ctx: () => RecordsContext): void {
       const claimed = await records.outbox.claimBatch(10);
       expect(claimed.map((e) => e.id)).toEqual(queued.map((e) => e.id));
       expect(claimed.every((e) => e.attempts === 1)).toBe(true);
+      // A claimed event reads exactly as stored (payload bytes, times to the millisecond).
+      for (const e of claimed) expect(e).toEqual(await records.outbox.get(e.id));
       expect(await records.outbox.claimBatch(10)).toEqual([]);
       // After the lease runs out, the events are due again (a relay that crashed).
       const again = await records.outbox.claimBatch(10, { now: inFuture(60_000) });
@@ -142,6 +144,58 @@ export function outboxContract(ctx: () => RecordsContext): void {
         await records.outbox.markSent(ids);
       }
       expect(claimedIds.sort()).toEqual(queued.map((e) => e.id).sort());
+    });
+
+    it("claims ahead past its own in-flight events, never past anyone else's", async () => {
+      const { records, client } = ctx();
+      const queued = await records.outbox.enqueue(
+        client,
+        ['a', 'b', 'a', 'b', 'a', 'c', 'b', 'a'].map((key, i) => event(key, i)),
+      );
+      const [a0, b1, a2, b3, a4, c5, b6, a7] = queued.map((e) => e.id);
+      const first = await records.outbox.claimBatch(3);
+      expect(first.map((e) => e.id)).toEqual([a0, b1, a2]);
+      // Without inFlight, keys a and b are held by the lease: only c goes.
+      const other = await records.outbox.claimBatch(10, { leaseMs: 1 });
+      expect(other.map((e) => e.id)).toEqual([c5]);
+      await records.outbox.release([c5 as string]);
+      // The same caller, claiming ahead while the first batch is in flight, gets the rest in order.
+      const ahead = await records.outbox.claimBatch(3, { inFlight: first.map((e) => e.id) });
+      expect(ahead.map((e) => e.id)).toEqual([b3, a4, c5]);
+      // a0 fails: the relay releases the later events of key a it holds; a then waits for a0.
+      await records.outbox.markFailed([a0 as string], 'broker down', inFuture(60_000));
+      await records.outbox.release([a2 as string, a4 as string]);
+      const later = await records.outbox.claimBatch(10, { inFlight: [b1 as string, b3 as string] });
+      expect(later.map((e) => e.id)).toEqual([b6]);
+      expect(await records.outbox.claimBatch(10, { inFlight: [b1, b3, b6] as string[] })).toEqual([]);
+      // In-flight events are never claimed again, even once their lease ran out.
+      const all = queued.map((e) => e.id);
+      const expired = await records.outbox.claimBatch(10, {
+        now: inFuture(120_000),
+        inFlight: all.slice(0, 7),
+      });
+      expect(expired.map((e) => e.id)).toEqual([a7]);
+      await expect(records.outbox.claimBatch(1, { inFlight: ['x'] })).rejects.toBeInstanceOf(
+        InvalidInputError,
+      );
+    });
+
+    it('marks several events failed in one call', async () => {
+      const { records, client } = ctx();
+      const queued = await records.outbox.enqueue(client, [event('k', 1), event('k', 2), event('j', 3)]);
+      await records.outbox.claimBatch(10);
+      const ids = queued.slice(0, 2).map((e) => e.id);
+      await records.outbox.markFailed(ids, 'e'.repeat(5000), inFuture(60_000));
+      for (const id of ids) {
+        const failed = await records.outbox.get(id);
+        expect(failed?.lastError).toBe('e'.repeat(4096));
+        expect(failed?.nextAttemptAt.getTime()).toBeGreaterThan(Date.now() + 50_000);
+      }
+      expect((await records.outbox.get(queued[2]!.id))?.lastError).toBeNull();
+      await records.outbox.markFailed([], 'nothing', inFuture(1000));
+      await expect(records.outbox.markFailed(['0'], 'x', inFuture(1000))).rejects.toBeInstanceOf(
+        InvalidInputError,
+      );
     });
 
     it('purges sent events older than a date, never unsent ones', async () => {

@@ -1,5 +1,4 @@
 import type { SqlClient } from '../../stores/sql/sql-client.js';
-import { DeliveryFailures, reportConsumerError } from './delivery-failures.js';
 import {
   committedOffsetMap,
   loadTopics,
@@ -15,6 +14,13 @@ import type {
   TopicPartitionOffset,
 } from './event-bus.js';
 import { addOffset, checkSubscribeOptions } from './event-bus-checks.js';
+import {
+  DeliveryFailures,
+  type DeliverySettings,
+  deliverPartition,
+  exponentialDelay,
+  reportConsumerError,
+} from './partition-delivery.js';
 
 /** Where a subscription stands on one partition. */
 interface Position {
@@ -39,8 +45,7 @@ const key = (topic: string, partition: number) => `${topic}\u0000${partition}`;
 export class EmbeddedSubscription implements Subscription {
   readonly groupId: string;
   readonly topics: readonly string[];
-  private readonly settings: ReturnType<typeof checkSubscribeOptions>;
-  private readonly failures: DeliveryFailures;
+  private readonly delivery: DeliverySettings;
   private readonly positions = new Map<string, Position>();
   private stopped = false;
   private wakeUp: (() => void) | undefined;
@@ -53,14 +58,15 @@ export class EmbeddedSubscription implements Subscription {
     private readonly pollIntervalMs: number,
     private readonly onStop: (subscription: EmbeddedSubscription) => void,
   ) {
-    this.settings = checkSubscribeOptions(options);
-    this.groupId = this.settings.groupId;
-    this.topics = this.settings.topics;
-    this.failures = new DeliveryFailures(
-      options.onError,
-      this.settings.retryDelayMs,
-      this.settings.maxRetryDelayMs,
-    );
+    const settings = checkSubscribeOptions(options);
+    this.groupId = settings.groupId;
+    this.topics = settings.topics;
+    this.delivery = {
+      options,
+      settings,
+      failures: new DeliveryFailures(options.onError, settings.retryDelayMs, settings.maxRetryDelayMs),
+      commit: (offsets) => this.commit(offsets),
+    };
   }
 
   /** Checks the options, reads the group's committed offsets and starts the loop. */
@@ -82,7 +88,7 @@ export class EmbeddedSubscription implements Subscription {
     for (const range of await partitionRanges(this.sql, this.topics)) {
       const start =
         committed.get(key(range.topic, range.partition)) ??
-        (this.settings.fromBeginning ? range.low : range.high);
+        (this.delivery.settings.fromBeginning ? range.low : range.high);
       this.positions.set(key(range.topic, range.partition), {
         ...range,
         offset: start,
@@ -105,7 +111,7 @@ export class EmbeddedSubscription implements Subscription {
     position.offset = offset;
     position.generation += 1;
     position.retryAt = 0;
-    this.failures.handled(topic, partition);
+    this.delivery.failures.handled(topic, partition);
     this.wake();
   }
 
@@ -140,7 +146,8 @@ export class EmbeddedSubscription implements Subscription {
         failures += 1;
       }
       if (!delivered && !this.stopped) {
-        const backoff = failures > 0 ? Math.min(30_000, this.pollIntervalMs * 2 ** Math.min(failures, 8)) : 0;
+        const backoff =
+          failures > 0 ? exponentialDelay(Math.min(failures, 8) + 1, this.pollIntervalMs, 30_000) : 0;
         await this.sleep(Math.max(backoff, this.untilNextRetry()));
       }
     }
@@ -196,7 +203,7 @@ export class EmbeddedSubscription implements Subscription {
         range.topic,
         range.partition,
         position.offset,
-        this.settings.maxBatchSize,
+        this.delivery.settings.maxBatchSize,
       );
       if (messages.length === 0) {
         position.offset = range.high; // the rest was compacted away
@@ -214,54 +221,22 @@ export class EmbeddedSubscription implements Subscription {
     messages: DeliveredMessage[],
     range: PartitionRange,
   ): Promise<void> {
-    const { topic, partition, generation } = position;
-    const start = position.offset;
-    if (this.options.eachBatch) {
-      try {
-        await this.options.eachBatch({ topic, partition, messages, highWatermark: range.high });
-        if (position.generation !== generation) return;
-        position.offset = addOffset((messages.at(-1) as DeliveredMessage).offset, 1);
-        this.failures.handled(topic, partition);
-      } catch (error) {
-        await this.fail(position, generation, messages, error);
-      }
-    } else {
-      for (const message of messages) {
-        if (this.stopped || position.generation !== generation) break;
-        try {
-          await (this.options.eachMessage as (m: DeliveredMessage) => Promise<void>)(message);
-          if (position.generation !== generation) break;
-          position.offset = addOffset(message.offset, 1);
-          this.failures.handled(topic, partition);
-        } catch (error) {
-          await this.fail(position, generation, [message], error);
-          break;
-        }
-      }
-    }
-    if (this.settings.autoCommit && position.generation === generation && position.offset !== start) {
-      await this.commit([{ topic, partition, offset: position.offset }]).catch((error) =>
-        reportConsumerError(this.options.onConsumerError, error),
-      );
-    }
-  }
-
-  private async fail(
-    position: Position,
-    generation: number,
-    messages: DeliveredMessage[],
-    error: unknown,
-  ): Promise<void> {
-    const { topic, partition } = position;
-    const { action, delayMs } = await this.failures.decide({
-      error,
-      groupId: this.groupId,
-      topic,
-      partition,
+    const { generation } = position;
+    const owned = () => position.generation === generation;
+    await deliverPartition(
+      this.delivery,
+      { topic: position.topic, partition: position.partition, highWatermark: range.high },
       messages,
-    });
-    if (position.generation !== generation) return;
-    if (action === 'skip') position.offset = addOffset((messages.at(-1) as DeliveredMessage).offset, 1);
-    else position.retryAt = Date.now() + delayMs;
+      {
+        owned,
+        running: () => !this.stopped && owned(),
+        advance: (offset) => {
+          position.offset = addOffset(offset, 1);
+        },
+        retryAfter: (delayMs) => {
+          position.retryAt = Date.now() + delayMs;
+        },
+      },
+    );
   }
 }

@@ -111,12 +111,19 @@ export interface NormalisedMessage {
   readonly partition: number | undefined;
 }
 
+function checkedOnce(seen: Set<string>, topic: unknown): string {
+  const checked = checkTopic(topic);
+  seen.add(checked);
+  return checked;
+}
+
 /** Checks and normalises a publish batch; `now` fills missing timestamps. */
 export function normaliseMessages(messages: readonly OutgoingMessage[], now: number): NormalisedMessage[] {
   if (!Array.isArray(messages)) throw new InvalidInputError('messages must be an array');
   if (messages.length > MAX_PUBLISH_BATCH) {
     throw new InvalidInputError(`at most ${MAX_PUBLISH_BATCH} messages per publish, got ${messages.length}`);
   }
+  const topics = new Set<string>(); // checked once per publish, not once per message
   return messages.map((m, i) => {
     if (typeof m !== 'object' || m === null) throw new InvalidInputError(`message ${i} is not an object`);
     if (m.value !== null && !(m.value instanceof Uint8Array)) {
@@ -128,7 +135,7 @@ export function normaliseMessages(messages: readonly OutgoingMessage[], now: num
       headers[name] = toBuffer(value);
     }
     return {
-      topic: checkTopic(m.topic),
+      topic: topics.has(m.topic) ? m.topic : checkedOnce(topics, m.topic),
       key: m.key === null || m.key === undefined ? null : toBuffer(m.key),
       value: m.value === null ? null : toBuffer(m.value),
       headers,

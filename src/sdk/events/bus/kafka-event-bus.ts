@@ -29,7 +29,7 @@ import {
 import { KafkaClients } from './kafka-clients.js';
 import { translateKafkaError } from './kafka-errors.js';
 import { commitInactiveGroup } from './kafka-group-offsets.js';
-import { sendBatch } from './kafka-publish.js';
+import { DEFAULT_MAX_BATCH_BYTES, sendBatch } from './kafka-publish.js';
 import { KafkaSubscription } from './kafka-subscription.js';
 import { alterTopicConfigs, readTopicConfigs } from './kafka-topic-configs.js';
 import { Partitioner } from './partitioner.js';
@@ -50,6 +50,11 @@ export interface KafkaEventBusOptions {
   readonly sessionTimeoutMs?: number;
   /** Longest a fetch waits for new messages (also how quickly a stop is noticed). Default 250 ms. */
   readonly maxWaitTimeMs?: number;
+  /**
+   * Most bytes of one partition's messages per produce request; a larger publish goes as several requests
+   * in order. Keep it below the topics' `max.message.bytes`. Default 1 000 000.
+   */
+  readonly maxBatchBytes?: number;
 }
 
 /** Internal topics (`__consumer_offsets`, `__transaction_state`…) are not the bus's business. */
@@ -80,6 +85,10 @@ export class KafkaEventBus implements EventBus {
   constructor(options: KafkaEventBusOptions) {
     if (!Array.isArray(options.brokers) || options.brokers.length === 0) {
       throw new InvalidInputError('KafkaEventBus needs at least one broker (host:port)');
+    }
+    const maxBytes = options.maxBatchBytes;
+    if (maxBytes !== undefined && (!Number.isInteger(maxBytes) || maxBytes < 1024)) {
+      throw new InvalidInputError('maxBatchBytes must be an integer of at least 1024');
     }
     this.options = options;
     this.brokers = [...options.brokers];
@@ -159,7 +168,8 @@ export class KafkaEventBus implements EventBus {
           }
           return m.partition ?? this.partitioner.partition(m.topic, m.key, count);
         });
-        return sendBatch(await this.clients.connectProducer(), normalised, partitions);
+        const maxBytes = this.options.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES;
+        return sendBatch(await this.clients.connectProducer(), normalised, partitions, maxBytes);
       }),
     );
     this.publishing = run.catch(() => {});

@@ -1,8 +1,13 @@
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { withTimeout } from '../../engines/probe.js';
-import { DeliveryFailures, reportConsumerError } from './delivery-failures.js';
 import type { DeliveredMessage, SubscribeOptions, Subscription, TopicPartitionOffset } from './event-bus.js';
-import { addOffset, checkSubscribeOptions } from './event-bus-checks.js';
+import { checkSubscribeOptions } from './event-bus-checks.js';
+import {
+  DeliveryFailures,
+  type DeliverySettings,
+  deliverPartition,
+  reportConsumerError,
+} from './partition-delivery.js';
 
 /** Consumer settings of {@link KafkaSubscription}. */
 export interface KafkaConsumerSettings {
@@ -47,8 +52,7 @@ function delivered(topic: string, partition: number, m: KafkaMessage): Delivered
 export class KafkaSubscription implements Subscription {
   readonly groupId: string;
   readonly topics: readonly string[];
-  private readonly settings: ReturnType<typeof checkSubscribeOptions>;
-  private readonly failures: DeliveryFailures;
+  private readonly delivery: DeliverySettings;
   private readonly consumer: Consumer;
   private readonly timers = new Set<NodeJS.Timeout>();
   private stopping: Promise<void> | undefined;
@@ -59,14 +63,15 @@ export class KafkaSubscription implements Subscription {
     private readonly consumerSettings: KafkaConsumerSettings,
     private readonly onStop: (subscription: KafkaSubscription) => void,
   ) {
-    this.settings = checkSubscribeOptions(options);
-    this.groupId = this.settings.groupId;
-    this.topics = this.settings.topics;
-    this.failures = new DeliveryFailures(
-      options.onError,
-      this.settings.retryDelayMs,
-      this.settings.maxRetryDelayMs,
-    );
+    const settings = checkSubscribeOptions(options);
+    this.groupId = settings.groupId;
+    this.topics = settings.topics;
+    this.delivery = {
+      options,
+      settings,
+      failures: new DeliveryFailures(options.onError, settings.retryDelayMs, settings.maxRetryDelayMs),
+      commit: (offsets) => this.commit(offsets),
+    };
     this.consumer = kafka.consumer({
       groupId: this.groupId,
       allowAutoTopicCreation: false,
@@ -111,7 +116,10 @@ export class KafkaSubscription implements Subscription {
     });
     const joining = (async () => {
       await consumer.connect();
-      await consumer.subscribe({ topics: [...this.topics], fromBeginning: this.settings.fromBeginning });
+      await consumer.subscribe({
+        topics: [...this.topics],
+        fromBeginning: this.delivery.settings.fromBeginning,
+      });
       await consumer.run({
         autoCommit: false,
         eachBatchAutoResolve: false,
@@ -135,80 +143,28 @@ export class KafkaSubscription implements Subscription {
     const { topic, partition } = batch;
     const messages = batch.messages.map((m) => delivered(topic, partition, m));
     if (messages.length === 0) return;
-    let next: string | undefined;
-    if (this.options.eachBatch) {
-      const size = this.settings.maxBatchSize;
-      for (let start = 0; start < messages.length; start += size) {
-        if (!isRunning() || isStale()) break;
-        const chunk = messages.slice(start, start + size);
-        const last = (chunk.at(-1) as DeliveredMessage).offset;
-        try {
-          await this.options.eachBatch({
-            topic,
-            partition,
-            messages: chunk,
-            highWatermark: batch.highWatermark,
-          });
-          if (isStale()) return;
-          resolveOffset(last);
-          next = addOffset(last, 1);
-          this.failures.handled(topic, partition);
-          await heartbeat();
-        } catch (error) {
-          next = (await this.fail(payload, chunk, error)) ?? next;
-          break;
-        }
-      }
-    } else {
-      for (const message of messages) {
-        if (!isRunning() || isStale()) break;
-        try {
-          await (this.options.eachMessage as (m: DeliveredMessage) => Promise<void>)(message);
-          resolveOffset(message.offset);
-          next = addOffset(message.offset, 1);
-          this.failures.handled(topic, partition);
-          await heartbeat();
-        } catch (error) {
-          next = (await this.fail(payload, [message], error)) ?? next;
-          break;
-        }
-      }
-    }
-    if (this.settings.autoCommit && next !== undefined && !isStale()) {
-      await this.commit([{ topic, partition, offset: next }]).catch((error) =>
-        reportConsumerError(this.options.onConsumerError, error),
-      );
-    }
-  }
-
-  /** Handles a failure; returns the next offset when the failed messages were skipped. */
-  private async fail(
-    payload: EachBatchPayload,
-    messages: DeliveredMessage[],
-    error: unknown,
-  ): Promise<string | undefined> {
-    const { topic, partition } = payload.batch;
-    const { action, delayMs } = await this.failures.decide({
-      error,
-      groupId: this.groupId,
-      topic,
-      partition,
+    await deliverPartition(
+      this.delivery,
+      { topic, partition, highWatermark: batch.highWatermark },
       messages,
-    });
-    if (payload.isStale()) return undefined;
-    const last = (messages.at(-1) as DeliveredMessage).offset;
-    if (action === 'skip') {
-      payload.resolveOffset(last);
-      return addOffset(last, 1);
-    }
-    // Unresolved, the failed offset is fetched again once the partition resumes.
-    const resume = payload.pause();
-    const timer = setTimeout(() => {
-      this.timers.delete(timer);
-      if (!this.stopping) resume();
-    }, delayMs);
-    this.timers.add(timer);
-    return undefined;
+      {
+        owned: () => !isStale(),
+        running: () => isRunning() && !isStale(),
+        advance: async (offset) => {
+          resolveOffset(offset);
+          await heartbeat();
+        },
+        // Unresolved, the failed offset is fetched again once the partition resumes.
+        retryAfter: (delayMs) => {
+          const resume = payload.pause();
+          const timer = setTimeout(() => {
+            this.timers.delete(timer);
+            if (!this.stopping) resume();
+          }, delayMs);
+          this.timers.add(timer);
+        },
+      },
+    );
   }
 
   async commit(offsets: readonly TopicPartitionOffset[]): Promise<void> {
@@ -230,7 +186,7 @@ export class KafkaSubscription implements Subscription {
     await this.commit([{ topic, partition, offset }]);
     this.consumer.seek({ topic, partition, offset });
     this.consumer.resume([{ topic, partitions: [partition] }]); // paused after a handler failure: seek wins
-    this.failures.handled(topic, partition);
+    this.delivery.failures.handled(topic, partition);
   }
 
   /** True when this subscription reads `topic`. */

@@ -10,6 +10,16 @@ export interface OriginalMessage {
   readonly timestamp?: string;
   /** The consumer group that gave up on it. */
   readonly group?: string;
+  /** How many times a handler failed on it (absent for a message that could not be decoded). */
+  readonly attempts?: number;
+}
+
+/** Suffix of the dead-letter topic of a topic: `conversation.events` → `conversation.events.dlq`. */
+export const DEAD_LETTER_TOPIC_SUFFIX = '.dlq';
+
+/** The dead-letter topic of `topic` by convention: `<topic>.dlq`. */
+export function deadLetterTopicOf(topic: string): string {
+  return `${topic}${DEAD_LETTER_TOPIC_SUFFIX}`;
 }
 
 /** Prefix of the headers {@link deadLetterHeaders} adds. */
@@ -21,8 +31,8 @@ const MAX_MESSAGE = 1024;
  * Headers to put on a message copied to the dead-letter topic (the original key, value and headers are
  * copied unchanged beside them): why it failed (`soma.dlq.error.code`, `.reason`, `.message`, `.fingerprint`
  * / `.schema.id` when known) and where it came from (`soma.dlq.original.topic`, `.partition`, `.offset`,
- * `.timestamp`, `soma.dlq.group`), plus `soma.dlq.failed.at` (ISO time). Error messages never contain the
- * message body; they are cut to 1 KiB.
+ * `.timestamp`, `soma.dlq.group`, `soma.dlq.attempts`), plus `soma.dlq.failed.at` (ISO time). Error
+ * messages never contain the message body; they are cut to 1 KiB.
  */
 export function deadLetterHeaders(
   error: unknown,
@@ -44,5 +54,6 @@ export function deadLetterHeaders(
   if (original.offset !== undefined) headers[`${p}original.offset`] = original.offset;
   if (original.timestamp !== undefined) headers[`${p}original.timestamp`] = original.timestamp;
   if (original.group !== undefined) headers[`${p}group`] = original.group;
+  if (original.attempts !== undefined) headers[`${p}attempts`] = String(original.attempts);
   return headers;
 }

@@ -1,5 +1,11 @@
 /** Avro codec of the event topics: single-object or Confluent framing, typed decode errors, dead letters. */
-export { DEAD_LETTER_HEADER_PREFIX, deadLetterHeaders, type OriginalMessage } from './dead-letter.js';
+export {
+  DEAD_LETTER_HEADER_PREFIX,
+  DEAD_LETTER_TOPIC_SUFFIX,
+  deadLetterHeaders,
+  deadLetterTopicOf,
+  type OriginalMessage,
+} from './dead-letter.js';
 export { DecodeError, type DecodeFailure } from './decode-error.js';
 export {
   createEventCodec,

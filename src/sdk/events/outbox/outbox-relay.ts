@@ -1,14 +1,14 @@
-import { errorMessage, InvalidInputError, isSomaError } from '../../errors.js';
-import { nextAttemptDelay, type Outbox, type OutboxEvent } from '../../stores/records/outbox.js';
-import type { EventBus, OutgoingMessage } from '../bus/event-bus.js';
-import { OUTBOX_HEADERS } from './outbox-writer.js';
+import { InvalidInputError } from '../../errors.js';
+import type { Outbox, OutboxEvent } from '../../stores/records/outbox.js';
+import type { EventBus } from '../bus/event-bus.js';
+import { keyOf, RelaySender, type SendOutcome } from './relay-sender.js';
 
 /** A log line of the relay. */
 export type RelayLogger = (level: 'info' | 'warn' | 'error', message: string) => void;
 
 /** Options of {@link OutboxRelay}. */
 export interface OutboxRelayOptions {
-  /** Events claimed and published per batch (1 to 1000). Default 200. */
+  /** Events claimed and published per batch (1 to 5000). Default 1000. */
   readonly batchSize?: number;
   /** Pause between polls when the outbox has nothing due. Default 200 ms. */
   readonly pollIntervalMs?: number;
@@ -45,39 +45,44 @@ export interface RelayMetrics {
 
 /**
  * Publishes the outbox to an EventBus. Each run claims due events (order per (topic, key) kept by the
- * outbox), publishes them with one `publish` call and marks them sent. A failed publish marks each event
- * failed with an exponential back-off, so while the broker is down events wait and then flow; nothing is
- * lost. A crash between publish and mark-sent re-sends the same rows after their lease: a duplicate always
- * carries the same `event_id` header, which consumers de-duplicate on.
+ * outbox), publishes them with one `publish` call and marks them sent with one statement. A failed publish
+ * marks the events failed with an exponential back-off, so while the broker is down events wait and then
+ * flow; nothing is lost. A crash between publish and mark-sent re-sends the same rows after their lease: a
+ * duplicate always carries the same `event_id` header, which consumers de-duplicate on.
+ *
+ * The polling loop claims the next batch while the current one is published (passing the current batch as
+ * `inFlight`, so its keys are not held back). That batch is published only after the current one is
+ * published and marked; if the current one fails, the claimed events of its failed keys are released
+ * unsent (all of them when the whole publish failed), so the order per key holds.
  */
 export class OutboxRelay {
   private readonly batchSize: number;
   private readonly pollIntervalMs: number;
   private readonly leaseMs: number;
-  private readonly retry: { baseMs: number; maxMs: number };
+  private readonly sender: RelaySender;
   private readonly log: RelayLogger;
-  private counters = { sent: 0, failedAttempts: 0, batches: 0 };
-  private lastError: { message: string; at: Date } | null = null;
   private loop: Promise<void> | undefined;
   private stopping = false;
   private wake: (() => void) | undefined;
-  private failing = false;
   /** Loop runs that found nothing due (how {@link flush} knows the loop caught up). */
   private idleRuns = 0;
 
   constructor(
     private readonly outbox: Outbox,
-    private readonly bus: EventBus,
+    bus: EventBus,
     options: OutboxRelayOptions = {},
   ) {
-    this.batchSize = options.batchSize ?? 200;
-    if (!Number.isInteger(this.batchSize) || this.batchSize < 1 || this.batchSize > 1000) {
-      throw new InvalidInputError('batchSize must be an integer from 1 to 1000');
+    this.batchSize = options.batchSize ?? 1000;
+    if (!Number.isInteger(this.batchSize) || this.batchSize < 1 || this.batchSize > 5000) {
+      throw new InvalidInputError('batchSize must be an integer from 1 to 5000');
     }
     this.pollIntervalMs = options.pollIntervalMs ?? 200;
     this.leaseMs = options.leaseMs ?? 60_000;
-    this.retry = { baseMs: options.retryBaseMs ?? 1000, maxMs: options.retryMaxMs ?? 60_000 };
     this.log = options.logger ?? (() => {});
+    this.sender = new RelaySender(outbox, bus, {
+      retry: { baseMs: options.retryBaseMs ?? 1000, maxMs: options.retryMaxMs ?? 60_000 },
+      log: this.log,
+    });
   }
 
   /** Whether the polling loop runs. */
@@ -87,11 +92,7 @@ export class OutboxRelay {
 
   /** The counters so far. */
   metrics(): RelayMetrics {
-    return {
-      ...this.counters,
-      lastError: this.lastError?.message ?? null,
-      lastErrorAt: this.lastError?.at ?? null,
-    };
+    return this.sender.metrics();
   }
 
   /** Starts polling in the background. Idempotent. */
@@ -103,7 +104,10 @@ export class OutboxRelay {
     });
   }
 
-  /** Stops polling after the batch in flight is published and marked (drains it). Idempotent. */
+  /**
+   * Stops polling after the batch in flight is published and marked (drains it); a batch claimed ahead is
+   * released unsent. Idempotent.
+   */
   async stop(): Promise<void> {
     this.stopping = true;
     this.wake?.();
@@ -126,7 +130,7 @@ export class OutboxRelay {
         try {
           if ((await this.runOnce()).sent > 0 && Date.now() < deadline) continue;
         } catch (error) {
-          this.noteError('claiming outbox events', error);
+          this.sender.noteError('claiming outbox events', error);
         }
       }
       if ((await this.outbox.pendingCount()) === 0) return true;
@@ -140,97 +144,92 @@ export class OutboxRelay {
    * publish failures are recorded on the events and counted in `failed`.
    */
   async runOnce(): Promise<RelayRun> {
-    const batch = await this.outbox.claimBatch(this.batchSize, { leaseMs: this.leaseMs });
+    const batch = await this.claim([]);
     if (batch.length === 0) return { sent: 0, failed: 0 };
-    this.counters.batches++;
-    try {
-      await this.bus.publish(batch.map(toMessage));
-    } catch (error) {
-      if (isSomaError(error) && !error.retriable && batch.length > 1) return this.isolate(batch, error);
-      await this.fail(batch, error);
-      return { sent: 0, failed: batch.length };
-    }
-    await this.outbox.markSent(batch.map((e) => e.id));
-    this.succeeded(batch.length);
-    return { sent: batch.length, failed: 0 };
+    return (await this.sender.send(batch)).run;
+  }
+
+  private claim(inFlight: readonly string[]): Promise<OutboxEvent[]> {
+    return this.outbox.claimBatch(this.batchSize, { leaseMs: this.leaseMs, inFlight });
   }
 
   /**
-   * A non-retriable batch failure (a deleted topic, an invalid message) must not hold back the good events:
-   * send one by one, mark the failing ones and release the later events of their keys unsent.
+   * The pipelined loop. While batch i is published, batch i+1 is claimed (`inFlight`: batches i-1 and i)
+   * and batch i-1 is marked sent; batch i+1 is published only once batch i is.
    */
-  private async isolate(batch: readonly OutboxEvent[], cause: unknown): Promise<RelayRun> {
-    this.log(
-      'warn',
-      `outbox relay: batch of ${batch.length} refused (${errorMessage(cause)}); sending singly`,
-    );
-    const blocked = new Set<string>();
-    let sent = 0;
-    let failed = 0;
-    const released: string[] = [];
-    for (const event of batch) {
-      const keyId = `${event.topic}\u0000${event.key ?? ''}`;
-      if (event.key !== null && blocked.has(keyId)) {
-        released.push(event.id);
-        continue;
-      }
-      try {
-        await this.bus.publish([toMessage(event)]);
-        await this.outbox.markSent([event.id]);
-        sent++;
-      } catch (error) {
-        await this.fail([event], error);
-        failed++;
-        if (event.key !== null) blocked.add(keyId);
-      }
-    }
-    await this.outbox.release(released);
-    if (sent > 0) this.succeeded(sent);
-    return { sent, failed };
-  }
-
-  private async fail(events: readonly OutboxEvent[], error: unknown): Promise<void> {
-    const message = errorMessage(error);
-    this.counters.failedAttempts += events.length;
-    this.lastError = { message, at: new Date() };
-    this.failing = true;
-    const now = Date.now();
-    for (const event of events) {
-      const delay = nextAttemptDelay(event.attempts, this.retry);
-      await this.outbox.markFailed(event.id, message, new Date(now + delay));
-    }
-    const first = events[0] as OutboxEvent;
-    this.log(
-      'warn',
-      `outbox relay: publishing ${events.length} event(s) failed (attempt ${first.attempts}), retrying with back-off: ${message}`,
-    );
-  }
-
-  private succeeded(count: number): void {
-    this.counters.sent += count;
-    if (this.failing) {
-      this.failing = false;
-      this.log('info', 'outbox relay: publishing again after failures');
-    }
-  }
-
-  private noteError(what: string, error: unknown): void {
-    const message = errorMessage(error);
-    this.lastError = { message, at: new Date() };
-    this.log('error', `outbox relay: ${what} failed: ${message}`);
-  }
-
   private async poll(): Promise<void> {
-    while (!this.stopping) {
-      let full = false;
-      try {
-        const run = await this.runOnce();
-        full = run.sent + run.failed === this.batchSize && run.failed === 0;
-        if (run.sent + run.failed === 0) this.idleRuns++;
-      } catch (error) {
-        this.noteError('claiming or marking outbox events', error);
+    let ahead: Promise<OutboxEvent[]> | undefined;
+    let marking: Promise<void> | undefined;
+    let previous: readonly string[] = [];
+    try {
+      while (!this.stopping) {
+        let full = false;
+        try {
+          const claimedAhead = ahead;
+          ahead = undefined;
+          const batch = await (claimedAhead ?? this.claim(previous));
+          if (batch.length === 0) {
+            if (!claimedAhead) this.idleRuns++;
+          } else {
+            const ids = batch.map((e) => e.id);
+            // A full batch says more is due: claim the next one while this one is published.
+            const next = batch.length === this.batchSize ? this.claim([...previous, ...ids]) : undefined;
+            next?.catch(() => {}); // awaited below, or released
+            // Let the claim reach the database before the publish encodes the batch, which holds the event
+            // loop for a while: the two then overlap instead of queueing.
+            if (next) await new Promise((resolve) => setImmediate(resolve));
+            let outcome: Awaited<ReturnType<RelaySender['publish']>>;
+            try {
+              outcome = await this.sender.publish(batch);
+              await marking;
+            } catch (error) {
+              if (next) await this.releaseAhead(next, error);
+              throw error;
+            } finally {
+              marking = undefined;
+            }
+            marking = this.sender.markSent(outcome.unmarked);
+            marking.catch(() => {}); // awaited next round
+            previous = ids;
+            full = batch.length === this.batchSize && outcome.run.failed === 0;
+            if (next) ahead = this.keepAhead(next, outcome);
+          }
+          if (!full) {
+            const last = marking;
+            marking = undefined;
+            previous = [];
+            await last;
+          }
+        } catch (error) {
+          this.sender.noteError('claiming or marking outbox events', error);
+        }
+        if (!full && !this.stopping) await this.pause();
       }
-      if (!full && !this.stopping) await this.pause();
+    } finally {
+      if (ahead) await this.releaseAhead(ahead);
+      await marking?.catch((error) => this.sender.noteError('marking outbox events sent', error));
+    }
+  }
+
+  /** The events claimed ahead that may still go out after `outcome`; the others are released unsent. */
+  private async keepAhead(next: Promise<OutboxEvent[]>, outcome: SendOutcome): Promise<OutboxEvent[]> {
+    const events = await next;
+    if (outcome.blocked !== 'all' && outcome.blocked.size === 0) return events;
+    const held = (e: OutboxEvent) =>
+      outcome.blocked === 'all' || (e.key !== null && outcome.blocked.has(keyOf(e)));
+    const released = events.filter(held);
+    await this.outbox.release(released.map((e) => e.id));
+    return events.filter((e) => !held(e));
+  }
+
+  /** Gives back a batch claimed ahead that will not be sent (stop, or the batch before it broke). */
+  private async releaseAhead(next: Promise<OutboxEvent[]>, cause?: unknown): Promise<void> {
+    try {
+      const events = await next;
+      await this.outbox.release(events.map((e) => e.id));
+    } catch (error) {
+      // Its lease runs out instead.
+      if (cause === undefined) this.sender.noteError('releasing claimed outbox events', error);
     }
   }
 
@@ -246,16 +245,6 @@ export class OutboxRelay {
       this.wake = done;
     });
   }
-}
-
-function toMessage(event: OutboxEvent): OutgoingMessage {
-  return {
-    topic: event.topic,
-    key: event.key,
-    value: event.payload,
-    headers: { ...event.headers, [OUTBOX_HEADERS.eventId]: event.eventId },
-    timestamp: event.createdAt.getTime(),
-  };
 }
 
 function sleep(ms: number): Promise<void> {

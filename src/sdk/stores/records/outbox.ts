@@ -48,6 +48,13 @@ export interface ClaimOptions {
   readonly leaseMs?: number;
   /** The current time (default now); tests and replays pass their own. */
   readonly now?: Date;
+  /**
+   * Ids of events the caller claimed before and is sending now, ahead of this claim (a relay claiming its
+   * next batch while the current one is published). They do not hold back the later events of their keys,
+   * and are not claimed again. The caller must publish them first and, if one of them fails, not send the
+   * events of its key claimed now ({@link Outbox.release} them).
+   */
+  readonly inFlight?: readonly string[];
 }
 
 /**
@@ -62,21 +69,21 @@ export interface Outbox {
    */
   enqueue(tx: SqlClient, events: readonly NewOutboxEvent[]): Promise<OutboxEvent[]>;
   /**
-   * Claims up to `limit` due events (1 to 1000) for `leaseMs` and counts an attempt on each. Order per
+   * Claims up to `limit` due events (1 to 5000) for `leaseMs` and counts an attempt on each. Order per
    * (topic, key): an event is only claimed together with, or after, every earlier unsent event of its key,
    * so a failed event backing off holds back the events behind it, and two relays never send one key's
-   * events out of order. Events come back in id order. Safe with concurrent relays (`FOR UPDATE SKIP LOCKED`).
+   * events out of order. Events come back in id order. Safe with concurrent relays (`FOR NO KEY UPDATE SKIP LOCKED`).
    * When a send fails, the relay marks that event failed and {@link release}s the later events of its key
    * it claimed, without sending them.
    */
   claimBatch(limit: number, options?: ClaimOptions): Promise<OutboxEvent[]>;
-  /** Marks events sent (and releases their lease). Returns how many were marked. */
+  /** Marks events sent (and releases their lease) in one statement. Returns how many were marked. */
   markSent(ids: readonly string[]): Promise<number>;
   /**
-   * Records a failed send: keeps the error text (at most 4 KiB kept) and makes the event due again at
-   * `nextAttemptAt` (see {@link nextAttemptDelay}).
+   * Records a failed send of one event or several (one statement): keeps the error text (at most 4 KiB
+   * kept) and makes the events due again at `nextAttemptAt` (see {@link nextAttemptDelay}).
    */
-  markFailed(id: string, error: string, nextAttemptAt: Date): Promise<void>;
+  markFailed(ids: string | readonly string[], error: string, nextAttemptAt: Date): Promise<void>;
   /** Gives up the lease of claimed events without counting a failure. Returns how many were released. */
   release(ids: readonly string[]): Promise<number>;
   /** Number of unsent events. */
