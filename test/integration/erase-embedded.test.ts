@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +12,7 @@ import { unsealFields } from '../../src/sdk/events/sealing/unseal-fields.js';
 import {
   BlastRadiusError,
   ErasureKeys,
+  type ErasureReceipt,
   type ErasureSettings,
   erasedSubjectEntry,
   eraseSubject,
@@ -19,15 +21,18 @@ import {
   PlanChangedError,
   placeLegalHold,
   planErasure,
+  receiptHash,
   reEraseAfterRestore,
   releaseLegalHold,
   STEP_NAMES,
+  signReceipt,
   verifyReceipts,
 } from '../../src/sdk/governance/erase/index.js';
 import { openStores, type Stores } from '../../src/sdk/stores/factory.js';
 import {
   LOOK_ALIKES,
   SEEDED,
+  seededApiKey,
   seedSubject,
   snapshotSubject,
   TEST_RECEIPT_KEY,
@@ -73,6 +78,7 @@ describe('erasure, embedded profile (PGlite, filesystem objects, embedded event 
     const plan = await planErasure(stores, { tenant, subject: 'alice' }, settings);
     const counts = Object.fromEntries(plan.stores.map((s) => [s.store, s.count]));
     expect(counts).toEqual({
+      'api-keys': SEEDED.apiKeys,
       sessions: SEEDED.sessions,
       'rate-limits': SEEDED.rateLimits,
       vectors: SEEDED.vectors,
@@ -87,7 +93,7 @@ describe('erasure, embedded profile (PGlite, filesystem objects, embedded event 
       noncurrent: 2,
       deleteMarkers: 1,
     });
-    expect(plan.total).toBe(2 + 1 + 3 + 4 + 2 + 3 + 1);
+    expect(plan.total).toBe(2 + 2 + 1 + 3 + 4 + 2 + 3 + 1);
     expect(plan.planHash).toMatch(/^sha256:[0-9a-f]{64}$/);
     expect(plan.subjectHash).toBe(keys.subjectHash(tenant, 'alice'));
     expect(plan.steps).toEqual(STEP_NAMES);
@@ -126,6 +132,17 @@ describe('erasure, embedded profile (PGlite, filesystem objects, embedded event 
     expect(result.steps.find((s) => s.name === 'objects')?.count).toBe(4);
 
     expect(await snapshots(tenant)).toEqual(lookAlikes);
+    // The subject's keys are gone; the look-alikes' keys still authenticate, as themselves.
+    expect(await stores.records.apiKeys.verify(seededApiKey(tenant, 'alice'))).toMatchObject({
+      ok: false,
+      reason: 'unknown',
+    });
+    for (const subject of LOOK_ALIKES) {
+      expect(await stores.records.apiKeys.verify(seededApiKey(tenant, subject))).toMatchObject({
+        ok: true,
+        principal: { tenant, subject },
+      });
+    }
     expect(await auditRows()).toBe(auditBefore); // kept, under a pseudonym
     const pseudonymised = await stores.sql.query<{ subject_id: string | null; actor: string }>(
       `SELECT subject_id, actor FROM soma_audit_log WHERE tenant_id = $1 AND (subject_id LIKE 'erased-%' OR actor LIKE 'erased-%')`,
@@ -159,6 +176,12 @@ describe('erasure, embedded profile (PGlite, filesystem objects, embedded event 
       store: 'sessions',
       action: 'delete',
       before: SEEDED.sessions,
+      after: 0,
+    });
+    expect(receipt.stores.find((s) => s.store === 'api-keys')).toEqual({
+      store: 'api-keys',
+      action: 'delete',
+      before: SEEDED.apiKeys,
       after: 0,
     });
     expect(await erasedSubjectEntry(stores.objects, keys, { tenant, subject: 'alice' })).toMatchObject({
@@ -199,7 +222,7 @@ describe('erasure, embedded profile (PGlite, filesystem objects, embedded event 
     expect(resumed.jobId).toBe(plan.openJob?.id);
     expect(resumed.steps.map((s) => s.status)).toEqual([
       ...Array(5).fill('done-before'),
-      ...Array(4).fill('ran'),
+      ...Array(STEP_NAMES.length - 5).fill('ran'),
     ]);
     // The receipt reports what the job found before its first step, not what the resumed plan found.
     expect(resumed.receipt?.stores.find((s) => s.store === 'sessions')?.before).toBe(SEEDED.sessions);
@@ -211,8 +234,9 @@ describe('erasure, embedded profile (PGlite, filesystem objects, embedded event 
     const tenant = freshTenant();
     await seedAll(tenant);
     const result = await eraseSubject(stores, { tenant, subject: 'alice' }, settings, {
-      // The subject is active during the erasure: a new session arrives after the sessions step.
+      // The subject is active during the erasure: a new key and a new session arrive after their steps.
       afterStep: async (step) => {
+        if (step === 'api-keys') await stores.records.apiKeys.create({ tenant, subject: 'alice' });
         if (step === 'sessions') {
           await stores.sessions.set({ tenant, subject: 'alice', sessionId: 'late', state: { late: true } });
         }
@@ -221,11 +245,17 @@ describe('erasure, embedded profile (PGlite, filesystem objects, embedded event 
     expect(result.status).toBe('residue');
     expect(result.receipt).toBeNull();
     expect(result.verification.residue).toEqual([
+      {
+        store: 'api-keys',
+        kind: 'data',
+        count: 1,
+        detail: 'API keys of the subject still stored (created again during the erasure?)',
+      },
       { store: 'sessions', kind: 'data', count: 1, detail: 'live sessions still stored' },
     ]);
     const job = await stores.records.erasureJobs.get(result.jobId);
     expect(job?.state).toBe('failed');
-    expect(job?.error).toContain('sessions');
+    expect(job?.error).toContain('api-keys, sessions');
     const again = await eraseSubject(stores, { tenant, subject: 'alice' }, settings);
     expect(again).toMatchObject({ status: 'erased', resumed: true, jobId: result.jobId });
     expect(again.steps.every((s) => s.status === 'ran')).toBe(true);
@@ -263,6 +293,64 @@ describe('erasure, embedded profile (PGlite, filesystem objects, embedded event 
     expect(await stores.records.erasureJobs.findOpen(tenant, plan.subjectHash)).toBeUndefined();
   });
 
+  it('resumes a job of the older plan format (no api-keys step): its keys go too; old and new receipts chain', async () => {
+    const tenant = freshTenant();
+    await seedAll(tenant);
+    // A receipt of plan format 1 (eight stores) heads the tenant's chain, as an older version left it.
+    await seedSubject(stores, tenant, 'early');
+    const early = await eraseSubject(stores, { tenant, subject: 'early' }, settings);
+    const legacyJob = randomUUID();
+    const legacy = await stores.records.erasureReceipts.append(tenant, legacyJob, 'ops', (head) => {
+      const receipt = signReceipt(
+        {
+          ...(early.receipt as ErasureReceipt),
+          jobId: legacyJob,
+          stores: (early.receipt as ErasureReceipt).stores.filter((s) => s.store !== 'api-keys'),
+          sequence: (head?.sequence ?? 0) + 1,
+          previousHash: head?.hash ?? null,
+        },
+        keys,
+      );
+      return { receipt: receipt as unknown as Record<string, unknown>, hash: receiptHash(receipt) };
+    });
+    // The open job an older version created and crashed in: its steps lack api-keys.
+    const subjectHash = keys.subjectHash(tenant, 'alice');
+    const oldSteps = STEP_NAMES.filter((name) => name !== 'api-keys');
+    const job = await stores.records.erasureJobs.create({
+      tenant,
+      subjectHash,
+      planHash: `sha256:${'1'.repeat(64)}`,
+      steps: oldSteps,
+      plan: { version: 1, stores: [{ store: 'sessions', action: 'delete', count: SEEDED.sessions }] },
+    });
+    await stores.records.erasureJobs.updateStep(job.id, 'outbox', { status: 'done', count: 0 });
+
+    const plan = await planErasure(stores, { tenant, subject: 'alice' }, settings);
+    expect(plan.openJob).toMatchObject({ id: job.id, stepsDone: 1, steps: oldSteps.length });
+    const result = await executeErasure(stores, plan, settings);
+    expect(result).toMatchObject({ status: 'erased', resumed: true, jobId: job.id });
+    expect(result.steps.map((s) => [s.name, s.status])).toEqual([
+      ['outbox', 'done-before'],
+      ...oldSteps.slice(1).map((name) => [name, 'ran']),
+      ['api-keys', 'ran'],
+    ]);
+    expect(result.steps.at(-1)?.count).toBe(SEEDED.apiKeys);
+    expect(await stores.records.apiKeys.countBySubject(tenant, 'alice')).toBe(0);
+    expect((await stores.records.apiKeys.verify(seededApiKey(tenant, 'alice2'))).ok).toBe(true);
+    expect(result.receipt).toMatchObject({ planHash: job.planHash, previousHash: legacy.hash });
+    expect(result.receipt?.stores.find((s) => s.store === 'api-keys')).toEqual({
+      store: 'api-keys',
+      action: 'delete',
+      before: SEEDED.apiKeys, // not in the old job's plan: what the resuming plan found
+      after: 0,
+    });
+    const check = await verifyReceipts([early.receipt, legacy.receipt, result.receipt], keys, {
+      records: stores.records,
+    });
+    expect(check.problems).toEqual([]);
+    expect(check.chains).toEqual([{ tenant, headSequence: 3, verifiedLinks: 3, intact: true }]);
+  });
+
   it('refuses empty, whitespace and pattern ids before touching any store', async () => {
     for (const subject of ['', '   ', ' alice', 'alice*', 'al?ce', 'ali[c]e', 'alice%', 'a\\b']) {
       await expect(planErasure(stores, { tenant: 'acme', subject }, settings)).rejects.toBeInstanceOf(
@@ -288,15 +376,25 @@ describe('erasure, embedded profile (PGlite, filesystem objects, embedded event 
       'SELECT * FROM soma_subject_keys WHERE tenant_id = $1 AND subject_id = $2',
       [tenant, 'alice'],
     );
+    const apiKeyRows = await stores.sql.query<Record<string, unknown>>(
+      'SELECT * FROM soma_api_keys WHERE tenant_id = $1 AND subject_id = $2',
+      [tenant, 'alice'],
+    );
     await eraseSubject(stores, { tenant, subject: 'alice' }, settings);
-    // "Restore" an old backup: the key row and a session come back.
+    // "Restore" an old backup: the key row, an API key and a session come back.
     const row = dump.rows[0] as { key_id: string; key_material: Uint8Array };
     await stores.sql.query(
       'INSERT INTO soma_subject_keys (key_id, tenant_id, subject_id, key_material) VALUES ($1::uuid, $2, $3, $4)',
       [row.key_id, tenant, 'alice', Buffer.from(row.key_material)],
     );
+    const apiKeyRow = apiKeyRows.rows[0] as Record<string, unknown>;
+    const columns = Object.keys(apiKeyRow);
+    await stores.sql.query(
+      `INSERT INTO soma_api_keys (${columns.join(', ')}) VALUES (${columns.map((_, i) => `$${i + 1}`).join(', ')})`,
+      columns.map((c) => apiKeyRow[c]),
+    );
     await stores.sessions.set({ tenant, subject: 'alice', sessionId: 'restored', state: { from: 'backup' } });
-    expect((await planErasure(stores, { tenant, subject: 'alice' }, settings)).total).toBe(2);
+    expect((await planErasure(stores, { tenant, subject: 'alice' }, settings)).total).toBe(3);
 
     const report = await reEraseAfterRestore(stores, settings);
     expect(report.candidates).toBeGreaterThanOrEqual(1 + LOOK_ALIKES.length);
@@ -304,6 +402,7 @@ describe('erasure, embedded profile (PGlite, filesystem objects, embedded event 
     expect(mine).toEqual([expect.objectContaining({ status: 'erased', error: null })]);
     expect((await planErasure(stores, { tenant, subject: 'alice' }, settings)).total).toBe(0);
     expect(await stores.records.subjectKeys.get(row.key_id)).toMatchObject({ state: 'destroyed' });
+    expect((await stores.records.apiKeys.verify(seededApiKey(tenant, 'alice'))).ok).toBe(false);
     expect(await snapshots(tenant)).toEqual(lookAlikes);
   });
 
