@@ -134,6 +134,13 @@ describe('gateway: POST /v1/admin/erase', () => {
 
   it("an admin key erases its own tenant's user only: another tenant's admin erases its own alice", async () => {
     const acmeAlice = await aliceData();
+    // No request names a tenant: trying to is a malformed body.
+    const named = await erase('evil-admin', { subject: 'alice', tenant: TENANT });
+    expect(named.status).toBe(400);
+    expect(((await named.json()) as { error: { message: string } }).error.message).toContain(
+      'additional properties',
+    );
+    expect(await aliceData()).toEqual(acmeAlice);
     const response = await erase('evil-admin', { subject: 'alice' });
     expect(response.status).toBe(200);
     const report = (await response.json()) as ErasureReport;
