@@ -18,6 +18,7 @@ import { createOutboxWriter } from '../sdk/events/outbox/outbox-writer.js';
 import { createRedactor } from '../sdk/events/redaction/index.js';
 import { EVENT_TOPICS } from '../sdk/events/schemas/event-topics.js';
 import { loadSchemaCatalog } from '../sdk/events/schemas/schema-catalog.js';
+import { erasureSettings } from '../sdk/governance/erase/erasure-keys.js';
 import { openStores, type Stores } from '../sdk/stores/factory.js';
 import { shareEmbeddedDatabase } from '../sdk/stores/records/open-records.js';
 import { createGateway } from './gateway/gateway.js';
@@ -228,6 +229,8 @@ export async function startServer(config: SomaConfig, options: ServeOptions): Pr
               }
             : null;
         },
+        // Read when an erasure is requested: a server without erase.receiptKey answers only those with 503.
+        erasure: () => erasureSettings(config),
         readiness: async () => ({
           records: await stores.sql.query('SELECT 1').then(
             () => true,

@@ -8,6 +8,7 @@ import { runCli } from '../support/cli.js';
 import {
   LOOK_ALIKES,
   SEEDED,
+  seededApiKey,
   seedSubject,
   snapshotSubject,
   TEST_RECEIPT_KEY,
@@ -91,6 +92,9 @@ describe('somaagent erase (embedded)', () => {
       expect(plan.plan.stores.find((s: { store: string }) => s.store === 'sessions').count).toBe(
         SEEDED.sessions,
       );
+      expect(plan.plan.stores.find((s: { store: string }) => s.store === 'api-keys').count).toBe(
+        SEEDED.apiKeys,
+      );
 
       const hold = await erase(['hold', ...ALICE, '--reason', 'case 4711', '--by', 'legal', '--json']);
       expect(hold.code).toBe(0);
@@ -121,6 +125,17 @@ describe('somaagent erase (embedded)', () => {
       expect(
         await withStores(async (s) => Promise.all(LOOK_ALIKES.map((x) => snapshotSubject(s, 'acme', x)))),
       ).toEqual(lookAlikes);
+      expect(report.execution.before['api-keys']).toBe(SEEDED.apiKeys);
+      expect(report.execution.after['api-keys']).toBe(0);
+      await withStores(async (s) => {
+        expect((await s.records.apiKeys.verify(seededApiKey('acme', 'alice'))).ok).toBe(false);
+        for (const subject of LOOK_ALIKES) {
+          expect(await s.records.apiKeys.verify(seededApiKey('acme', subject))).toMatchObject({
+            ok: true,
+            principal: { tenant: 'acme', subject },
+          });
+        }
+      });
 
       const verified = await erase(['verify-receipt', receiptFile, '--json']);
       expect(verified.code).toBe(0);

@@ -19,6 +19,7 @@ import {
   LOOK_ALIKES,
   personalData,
   SEEDED,
+  seededApiKey,
   seedSubject,
   snapshotSubject,
   TEST_RECEIPT_KEY,
@@ -122,6 +123,7 @@ describeWithServices(['postgres', 'redis', 's3', 'kafka'], 'erasure, cluster pro
 
     const plan = await planErasure(stores, { tenant, subject: 'alice' }, settings);
     expect(Object.fromEntries(plan.stores.map((s) => [s.store, s.count]))).toEqual({
+      'api-keys': SEEDED.apiKeys,
       sessions: SEEDED.sessions,
       'rate-limits': SEEDED.rateLimits,
       vectors: SEEDED.vectors,
@@ -135,6 +137,13 @@ describeWithServices(['postgres', 'redis', 's3', 'kafka'], 'erasure, cluster pro
     expect(result.status).toBe('erased');
     expect(result.verification.residue).toEqual([]);
     expect(await Promise.all(LOOK_ALIKES.map((s) => snapshotSubject(stores, tenant, s)))).toEqual(lookAlikes);
+    expect((await stores.records.apiKeys.verify(seededApiKey(tenant, 'alice'))).ok).toBe(false);
+    for (const subject of LOOK_ALIKES) {
+      expect(await stores.records.apiKeys.verify(seededApiKey(tenant, subject))).toMatchObject({
+        ok: true,
+        principal: { tenant, subject },
+      });
+    }
 
     const aliceRef = refs.get('alice') as string;
     const history = await readAll(eventsTopic, SUBJECTS.length * SEEDED.outbox);

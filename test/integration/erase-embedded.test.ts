@@ -28,6 +28,7 @@ import { openStores, type Stores } from '../../src/sdk/stores/factory.js';
 import {
   LOOK_ALIKES,
   SEEDED,
+  seededApiKey,
   seedSubject,
   snapshotSubject,
   TEST_RECEIPT_KEY,
@@ -73,6 +74,7 @@ describe('erasure, embedded profile (PGlite, filesystem objects, embedded event 
     const plan = await planErasure(stores, { tenant, subject: 'alice' }, settings);
     const counts = Object.fromEntries(plan.stores.map((s) => [s.store, s.count]));
     expect(counts).toEqual({
+      'api-keys': SEEDED.apiKeys,
       sessions: SEEDED.sessions,
       'rate-limits': SEEDED.rateLimits,
       vectors: SEEDED.vectors,
@@ -87,7 +89,7 @@ describe('erasure, embedded profile (PGlite, filesystem objects, embedded event 
       noncurrent: 2,
       deleteMarkers: 1,
     });
-    expect(plan.total).toBe(2 + 1 + 3 + 4 + 2 + 3 + 1);
+    expect(plan.total).toBe(2 + 2 + 1 + 3 + 4 + 2 + 3 + 1);
     expect(plan.planHash).toMatch(/^sha256:[0-9a-f]{64}$/);
     expect(plan.subjectHash).toBe(keys.subjectHash(tenant, 'alice'));
     expect(plan.steps).toEqual(STEP_NAMES);
@@ -126,6 +128,17 @@ describe('erasure, embedded profile (PGlite, filesystem objects, embedded event 
     expect(result.steps.find((s) => s.name === 'objects')?.count).toBe(4);
 
     expect(await snapshots(tenant)).toEqual(lookAlikes);
+    // The subject's keys are gone; the look-alikes' keys still authenticate, as themselves.
+    expect(await stores.records.apiKeys.verify(seededApiKey(tenant, 'alice'))).toMatchObject({
+      ok: false,
+      reason: 'unknown',
+    });
+    for (const subject of LOOK_ALIKES) {
+      expect(await stores.records.apiKeys.verify(seededApiKey(tenant, subject))).toMatchObject({
+        ok: true,
+        principal: { tenant, subject },
+      });
+    }
     expect(await auditRows()).toBe(auditBefore); // kept, under a pseudonym
     const pseudonymised = await stores.sql.query<{ subject_id: string | null; actor: string }>(
       `SELECT subject_id, actor FROM soma_audit_log WHERE tenant_id = $1 AND (subject_id LIKE 'erased-%' OR actor LIKE 'erased-%')`,
@@ -159,6 +172,12 @@ describe('erasure, embedded profile (PGlite, filesystem objects, embedded event 
       store: 'sessions',
       action: 'delete',
       before: SEEDED.sessions,
+      after: 0,
+    });
+    expect(receipt.stores.find((s) => s.store === 'api-keys')).toEqual({
+      store: 'api-keys',
+      action: 'delete',
+      before: SEEDED.apiKeys,
       after: 0,
     });
     expect(await erasedSubjectEntry(stores.objects, keys, { tenant, subject: 'alice' })).toMatchObject({
@@ -199,7 +218,7 @@ describe('erasure, embedded profile (PGlite, filesystem objects, embedded event 
     expect(resumed.jobId).toBe(plan.openJob?.id);
     expect(resumed.steps.map((s) => s.status)).toEqual([
       ...Array(5).fill('done-before'),
-      ...Array(4).fill('ran'),
+      ...Array(STEP_NAMES.length - 5).fill('ran'),
     ]);
     // The receipt reports what the job found before its first step, not what the resumed plan found.
     expect(resumed.receipt?.stores.find((s) => s.store === 'sessions')?.before).toBe(SEEDED.sessions);
@@ -211,8 +230,9 @@ describe('erasure, embedded profile (PGlite, filesystem objects, embedded event 
     const tenant = freshTenant();
     await seedAll(tenant);
     const result = await eraseSubject(stores, { tenant, subject: 'alice' }, settings, {
-      // The subject is active during the erasure: a new session arrives after the sessions step.
+      // The subject is active during the erasure: a new key and a new session arrive after their steps.
       afterStep: async (step) => {
+        if (step === 'api-keys') await stores.records.apiKeys.create({ tenant, subject: 'alice' });
         if (step === 'sessions') {
           await stores.sessions.set({ tenant, subject: 'alice', sessionId: 'late', state: { late: true } });
         }
@@ -221,11 +241,17 @@ describe('erasure, embedded profile (PGlite, filesystem objects, embedded event 
     expect(result.status).toBe('residue');
     expect(result.receipt).toBeNull();
     expect(result.verification.residue).toEqual([
+      {
+        store: 'api-keys',
+        kind: 'data',
+        count: 1,
+        detail: 'API keys of the subject still stored (created again during the erasure?)',
+      },
       { store: 'sessions', kind: 'data', count: 1, detail: 'live sessions still stored' },
     ]);
     const job = await stores.records.erasureJobs.get(result.jobId);
     expect(job?.state).toBe('failed');
-    expect(job?.error).toContain('sessions');
+    expect(job?.error).toContain('api-keys, sessions');
     const again = await eraseSubject(stores, { tenant, subject: 'alice' }, settings);
     expect(again).toMatchObject({ status: 'erased', resumed: true, jobId: result.jobId });
     expect(again.steps.every((s) => s.status === 'ran')).toBe(true);
@@ -288,15 +314,25 @@ describe('erasure, embedded profile (PGlite, filesystem objects, embedded event 
       'SELECT * FROM soma_subject_keys WHERE tenant_id = $1 AND subject_id = $2',
       [tenant, 'alice'],
     );
+    const apiKeyRows = await stores.sql.query<Record<string, unknown>>(
+      'SELECT * FROM soma_api_keys WHERE tenant_id = $1 AND subject_id = $2',
+      [tenant, 'alice'],
+    );
     await eraseSubject(stores, { tenant, subject: 'alice' }, settings);
-    // "Restore" an old backup: the key row and a session come back.
+    // "Restore" an old backup: the key row, an API key and a session come back.
     const row = dump.rows[0] as { key_id: string; key_material: Uint8Array };
     await stores.sql.query(
       'INSERT INTO soma_subject_keys (key_id, tenant_id, subject_id, key_material) VALUES ($1::uuid, $2, $3, $4)',
       [row.key_id, tenant, 'alice', Buffer.from(row.key_material)],
     );
+    const apiKeyRow = apiKeyRows.rows[0] as Record<string, unknown>;
+    const columns = Object.keys(apiKeyRow);
+    await stores.sql.query(
+      `INSERT INTO soma_api_keys (${columns.join(', ')}) VALUES (${columns.map((_, i) => `$${i + 1}`).join(', ')})`,
+      columns.map((c) => apiKeyRow[c]),
+    );
     await stores.sessions.set({ tenant, subject: 'alice', sessionId: 'restored', state: { from: 'backup' } });
-    expect((await planErasure(stores, { tenant, subject: 'alice' }, settings)).total).toBe(2);
+    expect((await planErasure(stores, { tenant, subject: 'alice' }, settings)).total).toBe(3);
 
     const report = await reEraseAfterRestore(stores, settings);
     expect(report.candidates).toBeGreaterThanOrEqual(1 + LOOK_ALIKES.length);
@@ -304,6 +340,7 @@ describe('erasure, embedded profile (PGlite, filesystem objects, embedded event 
     expect(mine).toEqual([expect.objectContaining({ status: 'erased', error: null })]);
     expect((await planErasure(stores, { tenant, subject: 'alice' }, settings)).total).toBe(0);
     expect(await stores.records.subjectKeys.get(row.key_id)).toMatchObject({ state: 'destroyed' });
+    expect((await stores.records.apiKeys.verify(seededApiKey(tenant, 'alice'))).ok).toBe(false);
     expect(await snapshots(tenant)).toEqual(lookAlikes);
   });
 

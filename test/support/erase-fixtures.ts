@@ -40,12 +40,22 @@ function sha(bytes: Uint8Array): string {
 }
 
 /** How much {@link seedSubject} writes, per store. */
-export const SEEDED = { sessions: 2, rateLimits: 1, vectors: 3, audit: 3, outbox: 2 } as const;
+export const SEEDED = { apiKeys: 2, sessions: 2, rateLimits: 1, vectors: 3, audit: 3, outbox: 2 } as const;
+
+const apiKeysSeeded = new Map<string, string>();
+
+/** The usable API key {@link seedSubject} created for (tenant, subject) in this process. */
+export function seededApiKey(tenant: string, subject: string): string {
+  const key = apiKeysSeeded.get(`${tenant}\u0000${subject}`);
+  if (key === undefined) throw new Error(`no API key was seeded for ${tenant}/${subject}`);
+  return key;
+}
 
 /**
- * Writes one subject's data into every store: sessions, a rate-limit bucket, memories, objects (two
- * versions and, when versioned, a delete marker), audit entries about and by the subject, a subject key and
- * outbox events carrying its ref with sealed personal fields. Returns the subject ref.
+ * Writes one subject's data into every store: two API keys (one usable, see {@link seededApiKey}; one
+ * revoked), sessions, a rate-limit bucket, memories, objects (two versions and, when versioned, a delete
+ * marker), audit entries about and by the subject, a subject key and outbox events carrying its ref with
+ * sealed personal fields. Returns the subject ref.
  */
 export async function seedSubject(
   stores: Stores,
@@ -54,6 +64,10 @@ export async function seedSubject(
   options: { topic?: string; versioned?: boolean } = {},
 ): Promise<string> {
   const tag = sha(Buffer.from(subject)).slice(0, 10);
+  const usable = await stores.records.apiKeys.create({ tenant, subject, label: 'seeded' });
+  apiKeysSeeded.set(`${tenant}\u0000${subject}`, usable.key);
+  const revoked = await stores.records.apiKeys.create({ tenant, subject, label: 'seeded, revoked' });
+  await stores.records.apiKeys.revoke(revoked.keyId);
   for (let i = 0; i < SEEDED.sessions; i++) {
     await stores.sessions.set({
       tenant,
@@ -114,9 +128,9 @@ export async function seedSubject(
 }
 
 /**
- * Everything stored for a subject, byte for byte where the store gives bytes: session states and times,
- * rate-limit buckets, memories (text, metadata, time), every object version's bytes, audit entries about
- * and by the subject, its key material, and its outbox rows' payloads.
+ * Everything stored for a subject, byte for byte where the store gives bytes: its API keys, session states
+ * and times, rate-limit buckets, memories (text, metadata, time), every object version's bytes, audit
+ * entries about and by the subject, its key material, and its outbox rows' payloads.
  */
 export async function snapshotSubject(stores: Stores, tenant: string, subject: string): Promise<unknown> {
   const sessions = await stores.sessions.listBySubject(tenant, subject);
@@ -156,6 +170,8 @@ export async function snapshotSubject(stores: Stores, tenant: string, subject: s
       ).rows.map((r) => [r.event_id, sha(r.payload)])
     : [];
   return {
+    // Without lastUsedAt: authenticating (proving a key still works) records the use.
+    apiKeys: (await stores.records.apiKeys.list({ tenant, subject })).map(({ lastUsedAt: _, ...key }) => key),
     sessions: states,
     rateLimits: await stores.rateLimiter.countBySubject(tenant, subject),
     memories: hits.map((h) => h.record).sort((a, b) => a.id.localeCompare(b.id)),

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../src/sdk/config/resolve.js';
 import { ConfigError, InvalidInputError } from '../../src/sdk/errors.js';
@@ -15,6 +16,9 @@ import {
   type UnsignedReceipt,
   verifyReceipts,
 } from '../../src/sdk/governance/erase/index.js';
+import { ROOT } from '../support/cli.js';
+import { TEST_RECEIPT_KEY } from '../support/erase-fixtures.js';
+import { expectMatchesSchema } from '../support/json-schema.js';
 
 const keys = new ErasureKeys('unit-test-receipt-key-0123456789abcdef');
 const other = new ErasureKeys('another-receipt-key-0123456789abcdef00');
@@ -181,5 +185,20 @@ describe('receipts', () => {
     expect(parseReceipts(receipts.map((r) => JSON.stringify(r)).join('\n'))).toEqual(receipts);
     expect(() => parseReceipts('')).toThrow(InvalidInputError);
     expect(() => parseReceipts('{not json')).toThrow(InvalidInputError);
+  });
+
+  it('of an older plan format (no api-keys store) still verify, against the current schema too', async () => {
+    const golden = parseReceipts(readFileSync(`${ROOT}fixtures/erase/receipts-plan-v1.jsonl`, 'utf8'));
+    expect(golden).toHaveLength(2);
+    for (const receipt of golden) {
+      expectMatchesSchema('erasure-receipt', receipt);
+      expect((receipt as ErasureReceipt).stores.map((s) => s.store)).not.toContain('api-keys');
+    }
+    const check = await verifyReceipts(golden, new ErasureKeys(TEST_RECEIPT_KEY));
+    expect(check.problems).toEqual([]);
+    expect(check.receipts.map((r) => [r.sequence, r.signature, r.chain])).toEqual([
+      [1, 'valid', 'linked'],
+      [2, 'valid', 'linked'],
+    ]);
   });
 });

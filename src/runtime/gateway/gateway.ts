@@ -3,12 +3,14 @@ import type { Conversations } from '../../sdk/agent/conversations.js';
 import type { Embedder } from '../../sdk/agent/embeddings/embedder.js';
 import type { SomaConfig } from '../../sdk/config/schema.js';
 import type { OutboxWriter } from '../../sdk/events/outbox/outbox-writer.js';
+import type { ErasureSettings } from '../../sdk/governance/erase/index.js';
 import type { Stores } from '../../sdk/stores/factory.js';
 import type { Logger } from '../logger.js';
 import { LATENCY_BUCKETS, type MetricsRegistry } from '../metrics.js';
 import type { WorkerClient } from '../worker/worker-client.js';
 import { HttpError, toHttpError } from './http-errors.js';
 import type { RouteDoc } from './openapi.js';
+import { adminRoutes } from './routes-admin.js';
 import { conversationRoutes } from './routes-conversations.js';
 import { systemRoutes } from './routes-system.js';
 
@@ -38,6 +40,11 @@ export interface GatewayDeps {
   readonly uiDir?: string;
   /** Readiness checks beyond the worker's health (e.g. the records database). */
   readonly readiness?: () => Promise<Record<string, boolean>>;
+  /**
+   * The erase settings, asked for when an admin erasure route needs them; throwing a `ConfigError` (no
+   * `erase.receiptKey`) fails only those routes (503). `erasureSettings(config)` when undefined.
+   */
+  readonly erasure?: () => ErasureSettings;
 }
 
 /** A route's handler plus its description. */
@@ -63,8 +70,8 @@ declare module 'fastify' {
 
 /**
  * Builds the HTTP gateway (Fastify): versioned REST API under `/v1` with API-key auth, per-key rate limits,
- * body limits and validation with messages that say what was wrong; `/healthz`, `/readyz`, `/metrics`,
- * `/openapi.json` and the web chat page at `/`.
+ * body limits and validation with messages that say what was wrong; admin routes under `/v1/admin` (erasure,
+ * legal holds) for admin keys; `/healthz`, `/readyz`, `/metrics`, `/openapi.json` and the web chat page at `/`.
  */
 export function createGateway(deps: GatewayDeps): Gateway {
   const app = Fastify({
@@ -222,7 +229,11 @@ export function createGateway(deps: GatewayDeps): Gateway {
     }
   };
 
-  const routes: Route[] = [...systemRoutes(deps, () => routes), ...conversationRoutes(deps, state)];
+  const routes: Route[] = [
+    ...systemRoutes(deps, () => routes),
+    ...conversationRoutes(deps, state),
+    ...adminRoutes(deps, state),
+  ];
   for (const route of routes) {
     app.route({
       method: route.method,

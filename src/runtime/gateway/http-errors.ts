@@ -29,7 +29,11 @@ export function statusOfCode(code: string, retriable: boolean): number {
       return 400;
     case 'NOT_FOUND':
       return 404;
+    case 'LEGAL_HOLD':
+      return 409;
     case 'IDEMPOTENCY_KEY_REUSED':
+    case 'BLAST_RADIUS':
+    case 'PLAN_CHANGED':
       return 422;
     case 'TURN_TIMEOUT':
       return 504;

@@ -110,7 +110,10 @@ export async function executeErasure(
     jobId: job.id,
     compactedTopics: settings.compactedTopics,
   };
-  const total = job.steps.length + 2;
+  // A job created by an older version (resumed now) lacks the steps added since: they run after its own,
+  // unrecorded in the job (every step is idempotent, and a rerun after residue runs them again).
+  const added = STEP_NAMES.filter((name) => !job.steps.some((step) => step.name === name));
+  const total = job.steps.length + added.length + 2;
   const progress = options.onProgress ?? (() => {});
   const outcomes: StepOutcome[] = [];
 
@@ -141,6 +144,19 @@ export async function executeErasure(
   } else {
     for (const step of job.steps)
       outcomes.push({ name: step.name, status: 'done-before', count: step.count });
+  }
+  for (const [i, name] of added.entries()) {
+    const index = job.steps.length + i + 1;
+    progress({ phase: 'step', step: name, index, total, status: 'running' });
+    let count: number;
+    try {
+      count = await stepNamed(name).run(ctx);
+    } catch (error) {
+      await markFailed(stores, job.id, name, error);
+      throw error;
+    }
+    outcomes.push({ name, status: 'ran', count });
+    progress({ phase: 'step', step: name, index, total, status: 'done', count });
   }
   const completedAt = new Date();
 

@@ -14,6 +14,12 @@ import {
   storeEngines,
 } from './subject-stores.js';
 
+/**
+ * Version of the plan format (the plan hash input and the plan stored with a job). 2: the `api-keys` store
+ * was added. A job or receipt of an older format keeps its hash; it is never recomputed.
+ */
+export const PLAN_FORMAT_VERSION = 2;
+
 /** What to erase. */
 export interface ErasureRequest {
   readonly tenant: string;
@@ -104,7 +110,7 @@ export async function planErasure(
     stores: planned,
     total,
     planHash: hashJson({
-      version: 1,
+      version: PLAN_FORMAT_VERSION,
       tenant,
       subject: subjectHash,
       stores: planned.map(({ store, action, count }) => ({ store, action, count })),
@@ -128,7 +134,7 @@ export async function planErasure(
 /** The plan as stored with its job: counts and hash, no personal data. */
 export function planRecord(plan: ErasurePlan): Record<string, unknown> {
   return {
-    version: 1,
+    version: PLAN_FORMAT_VERSION,
     planHash: plan.planHash,
     plannedAt: plan.plannedAt.toISOString(),
     total: plan.total,

@@ -62,8 +62,8 @@ export async function reEraseAfterRestore(
 }
 
 /**
- * Every (tenant, subject) present in the records database (sessions, memories, subject keys, audit entries,
- * legal holds) and under `tenants/*\/subjects/*\/` in the object store. This reads whole tables and listings:
+ * Every (tenant, subject) present in the records database (API keys, sessions, memories, subject keys, audit
+ * entries, legal holds) and under `tenants/*\/subjects/*\/` in the object store. This reads whole tables and listings:
  * it is meant for the moment after a restore, not for serving.
  */
 export async function restoredSubjects(stores: Stores): Promise<ErasureSubject[]> {
@@ -71,6 +71,7 @@ export async function restoredSubjects(stores: Stores): Promise<ErasureSubject[]
   const add = (tenant: string, subject: string) =>
     found.set(`${tenant}\u0000${subject}`, { tenant, subject });
   const tables = [
+    'soma_api_keys',
     'soma_sessions',
     'soma_vector_memory',
     'soma_subject_keys',

@@ -34,11 +34,16 @@ async function refOf(ctx: StepContext): Promise<string | undefined> {
 }
 
 /**
- * The steps in execution order. The outbox and the tombstones need the subject ref, which only the live key
- * gives, so they run before the key is destroyed; `subject-key` deletes outbox rows once more in the same
- * transaction as the key, so no event of the ref can be left behind by a writer racing the erasure.
+ * The steps in execution order. The subject's API keys go first, so the subject can no longer write through
+ * the gateway while the rest is erased. The outbox and the tombstones need the subject ref, which only the
+ * live key gives, so they run before the key is destroyed; `subject-key` deletes outbox rows once more in the
+ * same transaction as the key, so no event of the ref can be left behind by a writer racing the erasure.
  */
 const STEPS: readonly StepDefinition[] = [
+  {
+    name: 'api-keys',
+    run: (ctx) => ctx.stores.records.apiKeys.deleteBySubject(ctx.who.tenant, ctx.who.subject),
+  },
   {
     name: 'outbox',
     async run(ctx) {

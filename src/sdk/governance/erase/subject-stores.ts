@@ -2,8 +2,13 @@ import type { Stores } from '../../stores/factory.js';
 import { subjectPrefix } from '../../stores/objects/object-keys.js';
 import type { ObjectStore, ObjectVersion } from '../../stores/objects/object-store.js';
 
-/** The stores erasure plans, executes and verifies, in plan order. */
+/**
+ * The stores erasure plans, executes and verifies, in plan order. Open-ended: a new store may be added in a
+ * later version (receipts and job plans list their stores by name, and verifying a receipt never assumes
+ * this set).
+ */
 export const ERASURE_STORES = [
+  'api-keys',
   'sessions',
   'rate-limits',
   'vectors',
@@ -22,6 +27,7 @@ export type ErasureAction = 'delete' | 'pseudonymise' | 'destroy-key' | 'tombsto
 
 /** The action per store. */
 export const ERASURE_ACTIONS: Readonly<Record<ErasureStoreName, ErasureAction>> = {
+  'api-keys': 'delete',
   sessions: 'delete',
   'rate-limits': 'delete',
   vectors: 'delete',
@@ -84,9 +90,10 @@ export interface SubjectCounts {
 }
 
 /**
- * Counts a subject's data in every store by index (no store is scanned): live sessions, rate-limit buckets,
- * memories, object versions and delete markers under the subject prefix, outbox rows of its ref, audit
- * entries about or by it, its live key, and the compacted topics that would get a tombstone.
+ * Counts a subject's data in every store by index (no store is scanned): its API keys (revoked ones too),
+ * live sessions, rate-limit buckets, memories, object versions and delete markers under the subject prefix,
+ * outbox rows of its ref, audit entries about or by it, its live key, and the compacted topics that would
+ * get a tombstone.
  */
 export async function countSubjectData(
   stores: Stores,
@@ -95,7 +102,8 @@ export async function countSubjectData(
 ): Promise<SubjectCounts> {
   const { tenant, subject } = who;
   const ref = await subjectRef(stores, who);
-  const [sessions, rateLimits, vectors, versions, outbox, audit] = await Promise.all([
+  const [apiKeys, sessions, rateLimits, vectors, versions, outbox, audit] = await Promise.all([
+    stores.records.apiKeys.countBySubject(tenant, subject),
     stores.sessions.countBySubject(tenant, subject),
     stores.rateLimiter.countBySubject(tenant, subject),
     stores.memory.count({ tenant, subject }),
@@ -106,6 +114,7 @@ export async function countSubjectData(
   const objectVersions = countVersions(versions);
   return {
     counts: {
+      'api-keys': apiKeys,
       sessions,
       'rate-limits': rateLimits,
       vectors,
@@ -124,6 +133,7 @@ export async function countSubjectData(
 export function storeEngines(stores: Stores): Readonly<Record<ErasureStoreName, string>> {
   const embedded = stores.profile === 'embedded';
   return {
+    'api-keys': stores.records.address,
     sessions: embedded ? `pglite (${stores.sql.address})` : 'redis',
     'rate-limits': embedded ? 'in-process' : 'redis',
     vectors: `${stores.memory.backend} (${stores.memory.location})`,

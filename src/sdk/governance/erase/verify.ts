@@ -47,7 +47,8 @@ export async function verifyErasure(ctx: StepContext): Promise<ErasureVerificati
   const { tenant, subject } = who;
   const liveRef = await subjectRef(stores, who);
   const ref = ctx.ref ?? liveRef;
-  const [sessions, rateLimits, vectors, versions, outbox, audit] = await Promise.all([
+  const [apiKeys, sessions, rateLimits, vectors, versions, outbox, audit] = await Promise.all([
+    stores.records.apiKeys.countBySubject(tenant, subject),
     stores.sessions.countBySubject(tenant, subject),
     stores.rateLimiter.countBySubject(tenant, subject),
     stores.memory.count({ tenant, subject }),
@@ -56,6 +57,7 @@ export async function verifyErasure(ctx: StepContext): Promise<ErasureVerificati
     stores.records.audit.countBySubject(tenant, subject),
   ]);
   const after: Record<ErasureStoreName, number> = {
+    'api-keys': apiKeys,
     sessions,
     'rate-limits': rateLimits,
     vectors,
@@ -67,6 +69,7 @@ export async function verifyErasure(ctx: StepContext): Promise<ErasureVerificati
   };
   const residue: Residue[] = [];
   const describe: Partial<Record<ErasureStoreName, string>> = {
+    'api-keys': 'API keys of the subject still stored (created again during the erasure?)',
     sessions: 'live sessions still stored',
     'rate-limits': 'rate-limit buckets still hold state',
     vectors: 'memories still stored',
