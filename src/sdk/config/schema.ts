@@ -1,4 +1,28 @@
-import { formatDuration, parseDuration } from './duration.js';
+import type { CompatibilityMode } from '../governance/schemas/compatibility-mode-names.js';
+import {
+  compatibilityOverrides,
+  DEFAULT_ON_TYPES,
+  piiTypeList,
+  type RedactionPatternSetting,
+  redactionPatterns,
+} from './policy-parsers.js';
+import {
+  boolean,
+  brokers,
+  duration,
+  INVALID,
+  InvalidValue,
+  integer,
+  ms,
+  oneOf,
+  optional,
+  type Parsed,
+  text,
+  url,
+  type Value,
+} from './value-parsers.js';
+
+export { INVALID, InvalidValue, type RedactionPatternSetting, type Value };
 
 /** Where the resolved value of a key came from. */
 export type ConfigSource = 'flag' | 'env' | 'file' | 'default';
@@ -39,9 +63,20 @@ export interface SomaConfig {
   /** Timeouts in milliseconds. */
   readonly timeouts: { readonly connect: number; readonly request: number };
   readonly log: { readonly level: 'debug' | 'info' | 'warn' | 'error' };
+  /** What the PII redactor detects (events before encoding, `somaagent redact`). */
+  readonly redaction: {
+    /** Built-in types turned off. */
+    readonly disable: readonly string[];
+    /** Opt-in built-in types turned on (MAC). */
+    readonly enable: readonly string[];
+    /** Extra patterns; each finding is replaced by `[TYPE]`. */
+    readonly patterns: readonly RedactionPatternSetting[];
+  };
+  readonly schemas: {
+    /** Compatibility mode per event topic or schema name, over `compatibility.json`; `--mode` overrides all. */
+    readonly compatibility: Readonly<Record<string, CompatibilityMode>>;
+  };
 }
-
-type Value = string | number | boolean | readonly string[] | undefined;
 
 /** How one configuration key is parsed, defaulted, documented and shown. */
 export interface KeyDefinition {
@@ -52,8 +87,11 @@ export interface KeyDefinition {
   readonly description: string;
   /** The expected form, shown in errors. */
   readonly expected: string;
-  /** Parses raw text or a file value; returns `undefined` when invalid. */
-  readonly parse: (raw: unknown) => Value | typeof INVALID;
+  /**
+   * Parses raw text or a file value; returns {@link INVALID}, or an {@link InvalidValue} with a reason, when
+   * invalid. `resolved` holds the keys defined before this one.
+   */
+  readonly parse: (raw: unknown, resolved: Readonly<Record<string, Value>>) => Parsed;
   /** Default, possibly depending on already-resolved keys (definitions are resolved in order). */
   readonly default: Value | ((resolved: Readonly<Record<string, Value>>) => Value);
   /** Formats a value for people (`config show`). */
@@ -61,73 +99,6 @@ export interface KeyDefinition {
   /** Masked wherever config is printed. */
   readonly secret?: boolean;
 }
-
-/** Marker returned by a parser for an invalid value. */
-export const INVALID: unique symbol = Symbol('invalid');
-
-const text =
-  (pattern?: RegExp) =>
-  (raw: unknown): string | typeof INVALID => {
-    if (typeof raw !== 'string' && typeof raw !== 'number') return INVALID;
-    const value = String(raw).trim();
-    if (value === '' || (pattern && !pattern.test(value))) return INVALID;
-    return value;
-  };
-
-const oneOf =
-  (...values: string[]) =>
-  (raw: unknown): string | typeof INVALID =>
-    typeof raw === 'string' && values.includes(raw.trim()) ? raw.trim() : INVALID;
-
-const integer =
-  (min: number, max: number) =>
-  (raw: unknown): number | typeof INVALID => {
-    const value = typeof raw === 'number' ? raw : typeof raw === 'string' ? Number(raw.trim()) : Number.NaN;
-    if (typeof raw === 'string' && !/^\s*-?\d+\s*$/.test(raw)) return INVALID;
-    return Number.isInteger(value) && value >= min && value <= max ? value : INVALID;
-  };
-
-const duration = (raw: unknown): number | typeof INVALID => {
-  if (typeof raw !== 'string') return INVALID;
-  return parseDuration(raw) ?? INVALID;
-};
-
-const boolean = (raw: unknown): boolean | typeof INVALID => {
-  if (typeof raw === 'boolean') return raw;
-  if (typeof raw !== 'string') return INVALID;
-  const value = raw.trim().toLowerCase();
-  if (['true', '1', 'yes', 'on'].includes(value)) return true;
-  if (['false', '0', 'no', 'off'].includes(value)) return false;
-  return INVALID;
-};
-
-const url =
-  (...protocols: string[]) =>
-  (raw: unknown): string | typeof INVALID => {
-    if (typeof raw !== 'string') return INVALID;
-    try {
-      const parsed = new URL(raw.trim());
-      return protocols.includes(parsed.protocol) && parsed.hostname !== '' ? raw.trim() : INVALID;
-    } catch {
-      return INVALID;
-    }
-  };
-
-const HOST_PORT = /^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/;
-
-const brokers = (raw: unknown): readonly string[] | typeof INVALID => {
-  const items = Array.isArray(raw) ? raw : typeof raw === 'string' ? raw.split(',') : undefined;
-  if (!items) return INVALID;
-  const list = items.map((item) => (typeof item === 'string' ? item.trim() : '')).filter((s) => s !== '');
-  return list.length > 0 && list.every((item) => HOST_PORT.test(item)) ? list : INVALID;
-};
-
-const optional =
-  (parse: (raw: unknown) => Value | typeof INVALID) =>
-  (raw: unknown): Value | typeof INVALID =>
-    raw === '' || raw === null ? undefined : parse(raw);
-
-const ms = (value: Value) => formatDuration(value as number);
 
 /** Every configuration key, in resolution order. Adding a key here adds it to env, file, flags and docs. */
 export const CONFIG_KEYS: readonly KeyDefinition[] = [
@@ -372,6 +343,46 @@ export const CONFIG_KEYS: readonly KeyDefinition[] = [
     expected: 'one of debug, info, warn, error',
     parse: oneOf('debug', 'info', 'warn', 'error'),
     default: 'info',
+  },
+  {
+    key: 'redaction.disable',
+    env: 'SOMA_REDACTION_DISABLE',
+    description: 'built-in redaction types not to detect',
+    expected: `a comma-separated list of ${DEFAULT_ON_TYPES.join(', ')}`,
+    parse: piiTypeList(),
+    default: [],
+  },
+  {
+    key: 'redaction.enable',
+    env: 'SOMA_REDACTION_ENABLE',
+    description: 'opt-in redaction types to detect too',
+    expected: 'a comma-separated list of types, e.g. MAC, none of them in redaction.disable',
+    parse: piiTypeList('redaction.disable'),
+    default: [],
+  },
+  {
+    key: 'redaction.patterns',
+    env: 'SOMA_REDACTION_PATTERNS',
+    description: 'extra redaction rules NAME=REGEX, each match replaced by [NAME]',
+    expected:
+      'NAME=REGEX entries (JavaScript RegExp, /source/flags accepted), one per line or a JSON array; in a file a list or a NAME: REGEX mapping',
+    parse: redactionPatterns,
+    default: [],
+    format: (v) => (v as readonly RedactionPatternSetting[]).map((p) => `${p.type}=${p.pattern}`).join('\n'),
+  },
+  {
+    key: 'schemas.compatibility',
+    env: 'SOMA_SCHEMAS_COMPATIBILITY',
+    description:
+      'compatibility mode per topic for schemas validate, over compatibility.json (default BACKWARD)',
+    expected:
+      'comma-separated TOPIC=MODE entries, e.g. conversation.events=FULL_TRANSITIVE; modes BACKWARD, BACKWARD_TRANSITIVE, FORWARD, FORWARD_TRANSITIVE, FULL, FULL_TRANSITIVE, NONE',
+    parse: compatibilityOverrides,
+    default: {},
+    format: (v) =>
+      Object.entries(v as Record<string, string>)
+        .map(([topic, mode]) => `${topic}=${mode}`)
+        .join(','),
   },
 ];
 
