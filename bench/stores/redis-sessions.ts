@@ -2,6 +2,9 @@
  * Session set/get throughput of the Redis SessionStore (batches through setMany/getMany, several batches in
  * flight) against `redis-benchmark -t set,get -P 16` on the same server, with the same value size, in the
  * same run (redis-benchmark before and after the adapter; their mean is the peer). Goal: ≥ 0.5× its rate.
+ * Also measured, against the same peer: overwrites of live sessions (the usual write of a running
+ * conversation), one call per session, and ioredis without the adapter: SET PX alone, the SET NX GET +
+ * SADD + PEXPIRE pipeline a native-command write would need (no subject check: its ceiling), and MGET.
  *
  *   npx tsx bench/stores/redis-sessions.ts [--url redis://127.0.0.1:6379] [-n 100000] [--batch 100]
  *     [--inflight 8] [--size 200]

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
-import { SomaError } from '../../errors.js';
 import { checkId } from '../ids.js';
 import { checkedSegment, fromKeySegment, keySegment, RedisKeys } from './redis-keys.js';
+import { decodeSession } from './redis-session-envelope.js';
 import { DELETE_SCRIPT, SET_SCRIPT, SUBJECT_SCRIPT } from './redis-session-scripts.js';
 import { redisClientFor, requireRedisVersion, translateRedisError } from './redis-support.js';
 import {
@@ -13,7 +13,6 @@ import {
 } from './session-checks.js';
 import {
   DEFAULT_MAX_STATE_BYTES,
-  type JsonValue,
   type Session,
   type SessionStore,
   type SessionSummary,
@@ -87,8 +86,8 @@ export class RedisSessionStore implements SessionStore {
 
   async get(tenant: string, sessionId: string): Promise<Session | undefined> {
     const key = this.keys.checkedSessionPrefix(tenant) + checkedSegment('session', sessionId);
-    const raw = await this.run(() => this.client.get(key));
-    return raw === null ? undefined : toSession(tenant, sessionId, raw);
+    const raw = await this.run(() => this.client.getBuffer(key));
+    return raw === null ? undefined : decodeSession(tenant, sessionId, raw);
   }
 
   async getMany(tenant: string, sessionIds: readonly string[]): Promise<Array<Session | undefined>> {
@@ -97,11 +96,12 @@ export class RedisSessionStore implements SessionStore {
     if (ids.length === 0) return [];
     const keys = new Array<string>(ids.length);
     for (let i = 0; i < ids.length; i++) keys[i] = prefix + checkedSegment('session', ids[i] as string);
-    const raws = await this.run(() => this.client.mget(keys));
+    // Buffers, not strings: the envelope head is read from the bytes and only the state is decoded.
+    const raws = await this.run(() => this.client.mgetBuffer(keys));
     const sessions = new Array<Session | undefined>(raws.length);
     for (let i = 0; i < raws.length; i++) {
       const raw = raws[i];
-      sessions[i] = raw == null ? undefined : toSession(tenant, ids[i] as string, raw);
+      sessions[i] = raw == null ? undefined : decodeSession(tenant, ids[i] as string, raw);
     }
     return sessions;
   }
@@ -212,79 +212,6 @@ export class RedisSessionStore implements SessionStore {
       throw translateRedisError(this.options.url, 'session store', error);
     }
   }
-}
-
-/** The head of an envelope as {@link readHead} finds it. */
-interface Head {
-  readonly c: number;
-  readonly u: number;
-  readonly e: number;
-  readonly sk: string;
-  /** Index of the first character of the state JSON. */
-  readonly stateStart: number;
-}
-
-/** End index of the run of digits at `from` (exclusive), or -1 when there is none. */
-function digitsEnd(raw: string, from: number): number {
-  let i = from;
-  for (; i < raw.length; i++) {
-    const code = raw.charCodeAt(i);
-    if (code < 48 || code > 57) break;
-  }
-  return i > from ? i : -1;
-}
-
-/**
- * Reads `{"c":C,"u":U,"e":E,"sk":"SK","state":` by hand (the exact form SET_SCRIPT writes), so only the
- * state goes through JSON.parse: a third less time per session than parsing the whole envelope. Undefined
- * when the value has another form.
- */
-function readHead(raw: string): Head | undefined {
-  if (!raw.startsWith('{"c":')) return undefined;
-  const cEnd = digitsEnd(raw, 5);
-  if (cEnd < 0 || !raw.startsWith(',"u":', cEnd)) return undefined;
-  const uEnd = digitsEnd(raw, cEnd + 5);
-  if (uEnd < 0 || !raw.startsWith(',"e":', uEnd)) return undefined;
-  const eEnd = digitsEnd(raw, uEnd + 5);
-  if (eEnd < 0 || !raw.startsWith(',"sk":"', eEnd)) return undefined;
-  // An encoded subject holds no quote (keySegment percent-encodes it).
-  const skEnd = raw.indexOf('"', eEnd + 7);
-  if (skEnd < 0 || !raw.startsWith('","state":', skEnd) || !raw.endsWith('}')) return undefined;
-  return {
-    c: Number(raw.slice(5, cEnd)),
-    u: Number(raw.slice(cEnd + 5, uEnd)),
-    e: Number(raw.slice(uEnd + 5, eEnd)),
-    sk: raw.slice(eEnd + 7, skEnd),
-    stateStart: skEnd + 10,
-  };
-}
-
-function toSession(tenant: string, sessionId: string, raw: string): Session {
-  const head = readHead(raw);
-  let state: JsonValue | undefined;
-  let cause: unknown;
-  if (head !== undefined) {
-    try {
-      state = JSON.parse(raw.slice(head.stateStart, -1)) as JsonValue;
-    } catch (error) {
-      cause = error;
-    }
-  }
-  if (head === undefined || state === undefined) {
-    throw new SomaError('STORE_FAILED', `session store: session ${sessionId} holds a malformed value`, {
-      cause,
-      hint: 'Check that nothing else writes keys under this key prefix (redis.keyPrefix).',
-    });
-  }
-  return {
-    tenant,
-    subject: fromKeySegment(head.sk),
-    sessionId,
-    state,
-    createdAt: new Date(head.c),
-    updatedAt: new Date(head.u),
-    expiresAt: new Date(head.e),
-  };
 }
 
 function written(write: CheckedWrite, createdAt: number, now: number): Session {
