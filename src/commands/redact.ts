@@ -1,7 +1,12 @@
 import { Flags } from '@oclif/core';
 import { BaseCommand, EXIT } from '../cli/base-command.js';
 import { InvalidInputError } from '../sdk/errors.js';
-import { createRedactor, type ExtraPattern, OPT_IN_TYPES, PII_TYPES } from '../sdk/events/redaction/index.js';
+import {
+  type ExtraPattern,
+  OPT_IN_TYPES,
+  PII_TYPES,
+  redactorFromConfig,
+} from '../sdk/events/redaction/index.js';
 
 /** JSON result of `somaagent redact`: spans and types only, never the matched values. */
 export interface RedactResult {
@@ -21,8 +26,9 @@ export default class Redact extends BaseCommand<typeof Redact> {
   static override summary = 'Redact personal data and secrets from text, to try the redaction rules.';
   static override description =
     `Reads text on stdin (or --text) and writes it with e-mail addresses, phone numbers, payment cards, IBANs, IP addresses, US SSNs and secrets replaced by typed placeholders ([EMAIL], [PHONE], [CARD], [IBAN], [IP], [SSN], [SECRET]), exactly as events are redacted before they are encoded.
+The rules are the configuration's (redaction.disable, redaction.enable, redaction.patterns: file, SOMA_REDACTION_*, or --set) plus the flags: --pattern adds rules, and a type named by --enable or --disable follows the flag.
 --json lists each finding's type and span (UTF-16 code unit offsets into the input, end exclusive) but never the matched value: the output is meant to be pasted into tickets and CI logs, which must not receive the secrets it found.
-Exit 0, or 1 with --fail-on-findings when anything was found, 2 on bad input (no stdin, unknown type, invalid pattern).`;
+Exit 0, or 1 with --fail-on-findings when anything was found, 2 on bad input (no stdin, unknown type, invalid pattern, invalid configuration).`;
   static override examples = [
     {
       description: 'Redact a line',
@@ -35,6 +41,10 @@ Exit 0, or 1 with --fail-on-findings when anything was found, 2 on bad input (no
     {
       description: 'Add a rule and keep IP addresses',
       command: `<%= config.bin %> <%= command.id %> --pattern 'EMPLOYEE_ID=EMP-\\d{6}' --disable IP < chat.log`,
+    },
+    {
+      description: 'Try a rule as the configuration would hold it',
+      command: `<%= config.bin %> <%= command.id %> --set 'redaction.patterns=TICKET=JIRA-\\d+' --set redaction.enable=MAC < chat.log`,
     },
     {
       description: 'Fail a CI step when a fixture contains personal data',
@@ -61,7 +71,7 @@ Exit 0, or 1 with --fail-on-findings when anything was found, 2 on bad input (no
   };
 
   async run(): Promise<RedactResult> {
-    const redactor = createRedactor({
+    const redactor = redactorFromConfig(this.loadConfig().config, {
       disable: this.flags.disable ?? [],
       enable: this.flags.enable ?? [],
       extraPatterns: (this.flags.pattern ?? []).map(parsePattern),

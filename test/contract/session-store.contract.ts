@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InvalidInputError, isSomaError } from '../../src/sdk/errors.js';
-import type { SessionStore } from '../../src/sdk/stores/sessions/session-store.js';
+import type { Session, SessionStore } from '../../src/sdk/stores/sessions/session-store.js';
 import { randomName } from '../support/services.js';
 
 /** How a contract run gets stores of one adapter. */
@@ -133,6 +133,52 @@ export function sessionStoreContract(
       );
       expect(await store.get(t, 's1')).toEqual(original);
       expect(await store.countBySubject(t, 'alice2')).toBe(0);
+    });
+
+    it('gives a new session id to exactly one subject when writers on two connections race', async () => {
+      const t = newTenant();
+      const other = await makeStore({ defaultTtlMs: HOUR });
+      try {
+        const results = await Promise.all(
+          Array.from({ length: 20 }, (_, i) =>
+            (i % 4 < 2 ? store : other)
+              .set({ tenant: t, subject: i % 2 === 0 ? 'alice' : 'bob', sessionId: 'race', state: i })
+              .catch((error: unknown) => error),
+          ),
+        );
+        const wins = results.filter((r) => !(r instanceof Error)) as Session[];
+        const owners = [...new Set(wins.map((s) => s.subject))];
+        expect(owners).toHaveLength(1);
+        expect(wins).toHaveLength(10);
+        for (const lost of results.filter((r) => r instanceof Error))
+          expect(lost).toBeInstanceOf(InvalidInputError);
+        // Every write that won kept the createdAt of the one that created the session.
+        expect(new Set(wins.map((s) => s.createdAt.getTime())).size).toBe(1);
+        const owner = owners[0] as string;
+        expect((await store.get(t, 'race'))?.subject).toBe(owner);
+        expect(await store.countBySubject(t, owner)).toBe(1);
+        expect(await store.countBySubject(t, owner === 'alice' ? 'bob' : 'alice')).toBe(0);
+      } finally {
+        await other.close();
+      }
+    });
+
+    it('refuses a batch that would move a session after overwriting others of it, changing nothing', async () => {
+      const t = newTenant();
+      const before = await store.setMany([
+        { tenant: t, subject: 'alice', sessionId: 'a1', state: 'old', ttlMs: 60_000 },
+        { tenant: t, subject: 'bob', sessionId: 'b1', state: 'bob' },
+      ]);
+      await expectInvalid(() =>
+        store.setMany([
+          { tenant: t, subject: 'alice', sessionId: 'a1', state: 'new' },
+          { tenant: t, subject: 'alice', sessionId: 'a2', state: 'fresh' },
+          { tenant: t, subject: 'alice', sessionId: 'b1', state: 'stolen' },
+        ]),
+      );
+      expect(await store.getMany(t, ['a1', 'a2', 'b1'])).toEqual([before[0], undefined, before[1]]);
+      expect(await store.ttlOf(t, 'a1')).toBeLessThanOrEqual(60_000);
+      expect((await store.listBySubject(t, 'alice')).map((s) => s.sessionId)).toEqual(['a1']);
     });
 
     it('expires sessions after their TTL: not read, listed, counted or given a TTL', async () => {

@@ -44,6 +44,31 @@ describe('somaagent CLI', () => {
     expect(result.stdout).not.toContain('sekrit-value');
   });
 
+  it('config show lists the redaction and schema compatibility settings', async () => {
+    const result = await runCli(
+      ['config', 'show', '--json', '--set', 'schemas.compatibility=conversation.events=full'],
+      {
+        cwd: cwd(),
+        env: { SOMA_REDACTION_PATTERNS: 'EMPLOYEE_ID=EMP-\\d{6}', SOMA_REDACTION_ENABLE: 'mac' },
+      },
+    );
+    expect(result.code).toBe(0);
+    const row = (key: string) =>
+      JSON.parse(result.stdout).settings.find((r: { key: string }) => r.key === key);
+    expect(row('redaction.patterns')).toMatchObject({
+      value: 'EMPLOYEE_ID=EMP-\\d{6}',
+      source: 'env',
+      env: 'SOMA_REDACTION_PATTERNS',
+    });
+    expect(row('redaction.enable')).toMatchObject({ value: 'MAC', source: 'env' });
+    expect(row('redaction.disable')).toMatchObject({ value: '', source: 'default' });
+    expect(row('schemas.compatibility')).toMatchObject({
+      value: 'conversation.events=FULL',
+      source: 'flag',
+      from: '--set schemas.compatibility',
+    });
+  });
+
   it('a bad configuration value exits 2 with one clear message and no stack trace', async () => {
     const result = await runCli(['config', 'show'], { cwd: cwd(), env: { SOMA_SERVER_PORT: 'eighty' } });
     expect(result.code).toBe(2);

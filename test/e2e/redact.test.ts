@@ -1,4 +1,7 @@
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT, runCli } from '../support/cli.js';
 import { expectMatchesSchema } from '../support/json-schema.js';
@@ -41,6 +44,48 @@ describe('somaagent redact', () => {
     ]);
     expect(result.code).toBe(0);
     expect(result.stdout).toBe('[EMPLOYEE_ID] at 203.0.113.7 wrote x@example.org\n');
+  });
+
+  it('honours the redaction settings of the config file, the environment and --set', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'soma-redact-'));
+    writeFileSync(
+      join(cwd, 'somaagent.config.yaml'),
+      'redaction:\n  disable: [IP]\n  patterns:\n    employee_id: "EMP-\\\\d{6}"\n',
+    );
+    const text = ['--text', 'EMP-123456 at 203.0.113.7 wrote x@example.org, ticket T-42'];
+    const fromFile = await runCli(['redact', ...text], { cwd });
+    expect(fromFile.stdout).toBe('[EMPLOYEE_ID] at 203.0.113.7 wrote [EMAIL], ticket T-42\n');
+    const fromEnv = await runCli(['redact', ...text], { cwd, env: { SOMA_REDACTION_DISABLE: 'email' } });
+    expect(fromEnv.stdout).toBe('[EMPLOYEE_ID] at [IP] wrote x@example.org, ticket T-42\n');
+    const withFlags = await runCli(
+      ['redact', ...text, '--set', 'redaction.patterns=TICKET=T-\\d+', '--enable', 'IP', '--json'],
+      { cwd },
+    );
+    expect(withFlags.code).toBe(0);
+    const body = JSON.parse(withFlags.stdout);
+    expect(body.text).toBe('EMP-123456 at [IP] wrote [EMAIL], ticket [TICKET]');
+    expect(body.counts).toEqual({ IP: 1, EMAIL: 1, TICKET: 1 });
+  });
+
+  it('a bad redaction setting exits 2 naming the key, without a stack trace', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'soma-redact-'));
+    const result = await runCli(['redact', '--text', 'x', '--set', 'redaction.patterns=TICKET=JIRA-(\\d+'], {
+      cwd,
+    });
+    expect(result.code).toBe(2);
+    // The message quotes the value as JSON, so the backslash is doubled.
+    expect(result.stderr).toContain(
+      'redaction.patterns = "TICKET=JIRA-(\\\\d+" (from flag --set redaction.patterns)',
+    );
+    expect(result.stderr).toContain('not a valid regular expression');
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+    const json = await runCli(['redact', '--json', '--text', 'x'], {
+      cwd,
+      env: { SOMA_REDACTION_ENABLE: 'NAMES' },
+    });
+    expect(json.code).toBe(2);
+    expect(JSON.parse(json.stdout).error).toMatchObject({ code: 'CONFIG_INVALID' });
+    expect(JSON.parse(json.stdout).error.message).toContain('redaction.enable = "NAMES"');
   });
 
   it('--fail-on-findings exits 1 when something was found and 0 when not', async () => {

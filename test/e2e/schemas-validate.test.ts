@@ -169,6 +169,42 @@ describe('somaagent schemas validate', () => {
     expect(body.modeOverride).toBe('FORWARD');
   });
 
+  it('schemas.compatibility picks a mode per schema or topic over compatibility.json; --mode still wins', async () => {
+    const dir = brokenDir();
+    const args = ['schemas', 'validate', '--dir', 'kafka', '--fixtures', 'fixtures', '--json'];
+    const compat = (stdout: string) =>
+      JSON.parse(stdout).findings.filter((f: { category: string }) => f.category === 'compatibility');
+    const changed = (stdout: string) =>
+      JSON.parse(stdout).schemas.find((s: { name: string }) => s.name === 'changed');
+    const fromFile = await runCli(args, { cwd: dir });
+    expect(compat(fromFile.stdout).length).toBeGreaterThan(0);
+    expect(changed(fromFile.stdout)).toMatchObject({ mode: 'FULL', modeSource: 'file' });
+    const fromEnv = await runCli(args, {
+      cwd: dir,
+      env: { SOMA_SCHEMAS_COMPATIBILITY: 'changed=none,conversation.events=FULL' },
+    });
+    expect(compat(fromEnv.stdout)).toEqual([]);
+    expect(changed(fromEnv.stdout)).toMatchObject({ mode: 'NONE', modeSource: 'config' });
+    const flag = await runCli([...args, '--set', 'schemas.compatibility=changed=NONE', '--mode', 'FULL'], {
+      cwd: dir,
+    });
+    expect(flag.code).toBe(1);
+    expect(compat(flag.stdout).length).toBeGreaterThan(0);
+    expect(changed(flag.stdout)).toMatchObject({ mode: 'FULL', modeSource: 'flag' });
+  });
+
+  it('exits 2 naming schemas.compatibility for an unknown mode or a name that matches nothing', async () => {
+    const dir = brokenDir();
+    const args = ['schemas', 'validate', '--dir', 'kafka', '--fixtures', 'fixtures'];
+    const mode = await runCli([...args, '--set', 'schemas.compatibility=changed=SIDEWAYS'], { cwd: dir });
+    expect(mode.code).toBe(2);
+    expect(mode.stderr).toContain('schemas.compatibility = "changed=SIDEWAYS"');
+    const name = await runCli([...args, '--set', 'schemas.compatibility=chagned=FULL'], { cwd: dir });
+    expect(name.code).toBe(2);
+    expect(name.stderr).toContain('schemas.compatibility: chagned is neither an event topic nor a schema');
+    expect(name.stderr).not.toMatch(/\n\s+at /);
+  });
+
   it('--against HEAD compares with the committed version in a git repository', async () => {
     const v1 = record('Thing', [
       { name: 'id', type: 'string' },

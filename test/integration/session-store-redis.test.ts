@@ -69,6 +69,82 @@ describeWithService('redis', 'session store on Redis', (address) => {
       }
     });
 
+    it('indexes several sessions of one subject in one batch, the index living as long as the longest', async () => {
+      const store = await RedisSessionStore.connect({ url: address(), keyPrefix, defaultTtlMs: 60_000 });
+      try {
+        const tenant = randomName('tenant');
+        await store.setMany([
+          { tenant, subject: 'alice', sessionId: 'a', state: 1, ttlMs: 20_000 },
+          { tenant, subject: 'bob', sessionId: 'b', state: 2, ttlMs: 10_000 },
+          { tenant, subject: 'alice', sessionId: 'c', state: 3, ttlMs: 50_000 },
+          { tenant, subject: 'alice', sessionId: 'd', state: 4, ttlMs: 30_000 },
+        ]);
+        const base = `${keyPrefix}:${tenant}`;
+        expect((await admin.smembers(`${base}:subj:alice:sess`)).sort()).toEqual(['a', 'c', 'd']);
+        expect(await admin.smembers(`${base}:subj:bob:sess`)).toEqual(['b']);
+        expect(await admin.pttl(`${base}:subj:alice:sess`)).toBeGreaterThan(45_000);
+        expect(await admin.pttl(`${base}:subj:bob:sess`)).toBeLessThanOrEqual(10_000);
+        expect(await admin.pttl(`${base}:sess:a`)).toBeLessThanOrEqual(20_000);
+      } finally {
+        await store.close();
+      }
+    });
+
+    it('writes nothing of a batch when a key under the prefix has the wrong type', async () => {
+      const store = await RedisSessionStore.connect({ url: address(), keyPrefix, defaultTtlMs: 60_000 });
+      try {
+        const tenant = randomName('tenant');
+        const base = `${keyPrefix}:${tenant}`;
+        const kept = await store.set({ tenant, subject: 'alice', sessionId: 'kept', state: 'old' });
+        // A foreign list where a session would go, then where bob's index would go.
+        await admin.rpush(`${base}:sess:bad`, 'x');
+        await admin.rpush(`${base}:subj:bob:sess`, 'x');
+        const batches = [
+          [
+            { tenant, subject: 'alice', sessionId: 'kept', state: 'new' },
+            { tenant, subject: 'alice', sessionId: 'fresh', state: 1 },
+            { tenant, subject: 'alice', sessionId: 'bad', state: 2 },
+          ],
+          [
+            { tenant, subject: 'alice', sessionId: 'kept', state: 'new' },
+            { tenant, subject: 'alice', sessionId: 'fresh', state: 1 },
+            { tenant, subject: 'bob', sessionId: 'fresh-bob', state: 2 },
+          ],
+        ];
+        for (const batch of batches) {
+          const failure = await store.setMany(batch).catch((error: unknown) => error);
+          expect(failure).toMatchObject({ code: 'STORE_FAILED', retriable: false });
+          expect(await store.getMany(tenant, ['kept', 'fresh', 'fresh-bob'])).toEqual([
+            kept,
+            undefined,
+            undefined,
+          ]);
+        }
+        expect(await store.listBySubject(tenant, 'alice')).toHaveLength(1);
+      } finally {
+        await store.close();
+      }
+    });
+
+    it('reads a malformed value as a store error and overwrites it as a new session', async () => {
+      const store = await RedisSessionStore.connect({ url: address(), keyPrefix, defaultTtlMs: 60_000 });
+      try {
+        const tenant = randomName('tenant');
+        const key = `${keyPrefix}:${tenant}:sess:s1`;
+        const head = '{"c":1700000000000,"u":1700000000000,"e":1700000060000,"sk":"alice","state":';
+        for (const value of ['not json', `${head}{"a":}`, `${head}1} `, '{"c":1,"u":2}', '{"state":1}']) {
+          await admin.set(key, value, 'PX', 60_000);
+          await expect(store.get(tenant, 's1')).rejects.toMatchObject({ code: 'STORE_FAILED' });
+          await expect(store.getMany(tenant, ['s1'])).rejects.toMatchObject({ code: 'STORE_FAILED' });
+        }
+        await admin.set(key, 'not json', 'PX', 60_000);
+        const written = await store.set({ tenant, subject: 'bob', sessionId: 's1', state: 1 });
+        expect(await store.get(tenant, 's1')).toEqual(written);
+      } finally {
+        await store.close();
+      }
+    });
+
     it('shares a caller-owned client and leaves it open on close', async () => {
       const client = await connectRedis({ url: address(), connectTimeoutMs: 2000, requestTimeoutMs: 2000 });
       try {

@@ -3,9 +3,10 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { InvalidInputError, NotFoundError } from '../../src/sdk/errors.js';
+import { ConfigError, InvalidInputError, NotFoundError } from '../../src/sdk/errors.js';
 import { encodeSingleObject } from '../../src/sdk/events/codec/event-codec.js';
 import { parseSchema } from '../../src/sdk/events/schemas/avro-schema.js';
+import { chooseModes } from '../../src/sdk/governance/schemas/compatibility-modes.js';
 import { renderGithub, renderJunit, renderText } from '../../src/sdk/governance/schemas/report-formats.js';
 import { validateSchemas } from '../../src/sdk/governance/schemas/validate-schemas.js';
 import { ROOT } from '../support/cli.js';
@@ -97,8 +98,64 @@ describe('validateSchemas: compatibility with history', () => {
     expect(report.modeOverride).toBe('NONE');
   });
 
+  it('config modes (schemas.compatibility) override compatibility.json; --mode overrides both', async () => {
+    const root = project(files('NONE'));
+    const report = await validateSchemas({ cwd: root, modes: { thing: 'BACKWARD_TRANSITIVE' } });
+    expect(rules(report)).toEqual(['field-added-without-default Thing.b vs history:v1']);
+    expect(report.schemas[0]).toMatchObject({ mode: 'BACKWARD_TRANSITIVE', modeSource: 'config' });
+    const flag = await validateSchemas({ cwd: root, modes: { thing: 'BACKWARD_TRANSITIVE' }, mode: 'NONE' });
+    expect(flag.ok).toBe(true);
+    expect(flag.schemas[0]).toMatchObject({ mode: 'NONE', modeSource: 'flag' });
+    const file = await validateSchemas({ cwd: root });
+    expect(file.schemas[0]).toMatchObject({ mode: 'NONE', modeSource: 'file' });
+    const fallback = await validateSchemas({ cwd: project(files()) });
+    expect(fallback.schemas[0]).toMatchObject({ mode: 'BACKWARD', modeSource: 'default' });
+  });
+
+  it('a config mode naming no topic and no schema is a config error', async () => {
+    const root = project(files());
+    await expect(validateSchemas({ cwd: root, modes: { thnig: 'FULL' } })).rejects.toThrow(
+      /schemas\.compatibility: thnig is neither an event topic nor a schema/,
+    );
+    await expect(validateSchemas({ cwd: root, modes: { thnig: 'FULL' } })).rejects.toBeInstanceOf(
+      ConfigError,
+    );
+    // An event topic whose schema this directory does not hold is not an error.
+    const report = await validateSchemas({ cwd: root, modes: { 'conversation.events': 'FULL' } });
+    expect(report.schemas[0]).toMatchObject({ mode: 'BACKWARD', modeSource: 'default' });
+  });
+
   it('a bad compatibility.json is an input error', async () => {
     await expect(validateSchemas({ cwd: project(files('SIDEWAYS')) })).rejects.toThrow(InvalidInputError);
+  });
+});
+
+describe('chooseModes', () => {
+  const names = ['conversation_event', 'tool_execution', 'thing'];
+  const file = { tool_execution: 'FORWARD', thing: 'FULL' } as const;
+
+  it('maps event topics to their schema; config over file over BACKWARD', () => {
+    const modes = chooseModes(names, file, { 'conversation.events': 'FULL_TRANSITIVE', thing: 'NONE' });
+    expect(Object.fromEntries(modes)).toEqual({
+      conversation_event: { mode: 'FULL_TRANSITIVE', source: 'config' },
+      tool_execution: { mode: 'FORWARD', source: 'file' },
+      thing: { mode: 'NONE', source: 'config' },
+    });
+    expect(chooseModes(names, file, { thing: 'NONE' }, 'FULL').get('thing')).toEqual({
+      mode: 'FULL',
+      source: 'flag',
+    });
+  });
+
+  it('refuses one schema named by topic and by name with different modes', () => {
+    expect(() =>
+      chooseModes(names, {}, { 'conversation.events': 'FULL', conversation_event: 'NONE' }),
+    ).toThrow(/conversation\.events=FULL and conversation_event=NONE name the same schema/);
+    expect(
+      chooseModes(names, {}, { 'conversation.events': 'FULL', conversation_event: 'FULL' }).get(
+        'conversation_event',
+      ),
+    ).toEqual({ mode: 'FULL', source: 'config' });
   });
 });
 

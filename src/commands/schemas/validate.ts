@@ -17,15 +17,20 @@ export default class SchemasValidate extends BaseCommand<typeof SchemasValidate>
 - parse: valid JSON and valid Avro (rule parse-error);
 - lint: a namespace, a doc on every record and field, optional fields as ["null", T] with "default": null, PascalCase records and enums, camelCase fields, UPPER_SNAKE enum symbols;
 - fixtures: every fixtures/avro/<schema>/v<N>/*.bin decodes with version N and equals the .json beside it, and the current version has at least one;
-- compatibility with earlier versions: history/<schema>/v<N>.avsc and the file at the git ref of --against, under each schema's mode from <dir>/compatibility.json (BACKWARD when unnamed) or --mode for all; non-transitive modes compare with the latest earlier version, transitive ones with all;
+- compatibility with earlier versions: history/<schema>/v<N>.avsc and the file at the git ref of --against, under each schema's mode: --mode for all, else the config key schemas.compatibility (TOPIC=MODE by event topic or schema name; file, SOMA_SCHEMAS_COMPATIBILITY or --set), else <dir>/compatibility.json, else BACKWARD; non-transitive modes compare with the latest earlier version, transitive ones with all;
 - changelog: a schema that differs from --against or from its latest history version needs a mention of its file name under ## [Unreleased] in CHANGELOG.md.
 Every violation is reported, with file, field path, rule id and explanation.
-Exit 0 when there is no finding, 1 when there are findings, 2 on an error (missing directory, bad git ref, bad compatibility.json).`;
+Exit 0 when there is no finding, 1 when there are findings, 2 on an error (missing directory, bad git ref, bad compatibility.json, a schemas.compatibility entry naming no topic or schema).`;
   static override examples = [
     { description: 'Check the shipped schemas', command: '<%= config.bin %> <%= command.id %>' },
     {
       description: 'Check a change against the main branch, as CI does on a pull request',
       command: '<%= config.bin %> <%= command.id %> --against origin/main --format github',
+    },
+    {
+      description: 'Hold one topic to FULL_TRANSITIVE, the others to their compatibility.json mode',
+      command:
+        '<%= config.bin %> <%= command.id %> --set schemas.compatibility=conversation.events=FULL_TRANSITIVE',
     },
     {
       description: 'Require FULL_TRANSITIVE compatibility for every schema and write a JUnit report',
@@ -45,7 +50,8 @@ Exit 0 when there is no finding, 1 when there are findings, 2 on an error (missi
     }),
     mode: Flags.option({
       options: COMPATIBILITY_MODES,
-      description: 'Compatibility mode for every schema, overriding <dir>/compatibility.json.',
+      description:
+        'Compatibility mode for every schema, overriding schemas.compatibility and <dir>/compatibility.json.',
     })(),
     changelog: Flags.string({ description: 'CHANGELOG.md to check (default: the nearest one above --dir).' }),
     format: Flags.option({
@@ -62,6 +68,7 @@ Exit 0 when there is no finding, 1 when there are findings, 2 on an error (missi
       fixturesDir: flags.fixtures,
       against: flags.against,
       mode: flags.mode,
+      modes: this.loadConfig().config.schemas.compatibility,
       changelog: flags.changelog,
     });
     if (!this.jsonEnabled()) {

@@ -2,7 +2,15 @@ import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, resolve as resolvePath } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError } from '../errors.js';
-import { CONFIG_KEYS, type ConfigSource, INVALID, type KeyDefinition, type SomaConfig } from './schema.js';
+import {
+  CONFIG_KEYS,
+  type ConfigSource,
+  INVALID,
+  InvalidValue,
+  type KeyDefinition,
+  type SomaConfig,
+  type Value,
+} from './schema.js';
 
 /** Inputs of {@link resolveConfig}. Only this module falls back to `process.env`. */
 export interface ResolveOptions {
@@ -59,7 +67,7 @@ export function resolveConfig(options: ResolveOptions = {}): ResolvedConfig {
   );
   const fileValues = file ? readFile(file, problems) : new Map<string, unknown>();
 
-  const values: Record<string, string | number | boolean | readonly string[] | undefined> = {};
+  const values: Record<string, Value> = {};
   const origins: Record<string, ValueOrigin> = {};
   for (const definition of CONFIG_KEYS) {
     const raw = pick(definition, options.flags, env, fileValues, file);
@@ -69,10 +77,11 @@ export function resolveConfig(options: ResolveOptions = {}): ResolvedConfig {
       origins[definition.key] = { source: 'default', from: 'default' };
       continue;
     }
-    const parsed = definition.parse(raw.value);
-    if (parsed === INVALID) {
+    const parsed = definition.parse(raw.value, values);
+    if (parsed === INVALID || parsed instanceof InvalidValue) {
+      const reason = parsed instanceof InvalidValue ? `${parsed.reason}; ` : '';
       problems.push(
-        `${definition.key} = ${JSON.stringify(raw.value)} (from ${raw.origin.source} ${raw.origin.from}): expected ${definition.expected}`,
+        `${definition.key} = ${JSON.stringify(raw.value)} (from ${raw.origin.source} ${raw.origin.from}): ${reason}expected ${definition.expected}`,
       );
       continue;
     }

@@ -1,4 +1,32 @@
-import { formatDuration, parseDuration } from './duration.js';
+import type { CompatibilityMode } from '../governance/schemas/compatibility-mode-names.js';
+import {
+  compatibilityOverrides,
+  DEFAULT_ON_TYPES,
+  piiTypeList,
+  type RedactionPatternSetting,
+  redactionPatterns,
+} from './policy-parsers.js';
+import {
+  boolean,
+  brokers,
+  bytes,
+  duration,
+  formatBytes,
+  INVALID,
+  InvalidValue,
+  integer,
+  ms,
+  oneOf,
+  optional,
+  type Parsed,
+  secretKey,
+  text,
+  topics,
+  url,
+  type Value,
+} from './value-parsers.js';
+
+export { INVALID, InvalidValue, type RedactionPatternSetting, type Value };
 
 /** Where the resolved value of a key came from. */
 export type ConfigSource = 'flag' | 'env' | 'file' | 'default';
@@ -100,9 +128,20 @@ export interface SomaConfig {
     /** Sandboxes (worker threads) running at once; further calls wait. */
     readonly concurrency: number;
   };
+  /** What the PII redactor detects (events before encoding, `somaagent redact`). */
+  readonly redaction: {
+    /** Built-in types turned off. */
+    readonly disable: readonly string[];
+    /** Opt-in built-in types turned on (MAC). */
+    readonly enable: readonly string[];
+    /** Extra patterns; each finding is replaced by `[TYPE]`. */
+    readonly patterns: readonly RedactionPatternSetting[];
+  };
+  readonly schemas: {
+    /** Compatibility mode per event topic or schema name, over `compatibility.json`; `--mode` overrides all. */
+    readonly compatibility: Readonly<Record<string, CompatibilityMode>>;
+  };
 }
-
-type Value = string | number | boolean | readonly string[] | undefined;
 
 /** How one configuration key is parsed, defaulted, documented and shown. */
 export interface KeyDefinition {
@@ -113,8 +152,11 @@ export interface KeyDefinition {
   readonly description: string;
   /** The expected form, shown in errors. */
   readonly expected: string;
-  /** Parses raw text or a file value; returns `undefined` when invalid. */
-  readonly parse: (raw: unknown) => Value | typeof INVALID;
+  /**
+   * Parses raw text or a file value; returns {@link INVALID}, or an {@link InvalidValue} with a reason, when
+   * invalid. `resolved` holds the keys defined before this one.
+   */
+  readonly parse: (raw: unknown, resolved: Readonly<Record<string, Value>>) => Parsed;
   /** Default, possibly depending on already-resolved keys (definitions are resolved in order). */
   readonly default: Value | ((resolved: Readonly<Record<string, Value>>) => Value);
   /** Formats a value for people (`config show`). */
@@ -127,121 +169,6 @@ export interface KeyDefinition {
    */
   readonly live?: boolean;
 }
-
-/** Marker returned by a parser for an invalid value. */
-export const INVALID: unique symbol = Symbol('invalid');
-
-const text =
-  (pattern?: RegExp) =>
-  (raw: unknown): string | typeof INVALID => {
-    if (typeof raw !== 'string' && typeof raw !== 'number') return INVALID;
-    const value = String(raw).trim();
-    if (value === '' || (pattern && !pattern.test(value))) return INVALID;
-    return value;
-  };
-
-const oneOf =
-  (...values: string[]) =>
-  (raw: unknown): string | typeof INVALID =>
-    typeof raw === 'string' && values.includes(raw.trim()) ? raw.trim() : INVALID;
-
-const integer =
-  (min: number, max: number) =>
-  (raw: unknown): number | typeof INVALID => {
-    const value = typeof raw === 'number' ? raw : typeof raw === 'string' ? Number(raw.trim()) : Number.NaN;
-    if (typeof raw === 'string' && !/^\s*-?\d+\s*$/.test(raw)) return INVALID;
-    return Number.isInteger(value) && value >= min && value <= max ? value : INVALID;
-  };
-
-const duration = (raw: unknown): number | typeof INVALID => {
-  if (typeof raw !== 'string') return INVALID;
-  return parseDuration(raw) ?? INVALID;
-};
-
-const boolean = (raw: unknown): boolean | typeof INVALID => {
-  if (typeof raw === 'boolean') return raw;
-  if (typeof raw !== 'string') return INVALID;
-  const value = raw.trim().toLowerCase();
-  if (['true', '1', 'yes', 'on'].includes(value)) return true;
-  if (['false', '0', 'no', 'off'].includes(value)) return false;
-  return INVALID;
-};
-
-const url =
-  (...protocols: string[]) =>
-  (raw: unknown): string | typeof INVALID => {
-    if (typeof raw !== 'string') return INVALID;
-    try {
-      const parsed = new URL(raw.trim());
-      return protocols.includes(parsed.protocol) && parsed.hostname !== '' ? raw.trim() : INVALID;
-    } catch {
-      return INVALID;
-    }
-  };
-
-const HOST_PORT = /^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/;
-
-const brokers = (raw: unknown): readonly string[] | typeof INVALID => {
-  const items = Array.isArray(raw) ? raw : typeof raw === 'string' ? raw.split(',') : undefined;
-  if (!items) return INVALID;
-  const list = items.map((item) => (typeof item === 'string' ? item.trim() : '')).filter((s) => s !== '');
-  return list.length > 0 && list.every((item) => HOST_PORT.test(item)) ? list : INVALID;
-};
-
-const TOPIC = /^[A-Za-z0-9._-]{1,249}$/;
-
-const topics = (raw: unknown): readonly string[] | typeof INVALID => {
-  const items = Array.isArray(raw) ? raw : typeof raw === 'string' ? raw.split(',') : undefined;
-  if (!items) return INVALID;
-  const list = items.map((item) => (typeof item === 'string' ? item.trim() : '')).filter((s) => s !== '');
-  return list.every((item) => TOPIC.test(item) && item !== '.' && item !== '..') ? list : INVALID;
-};
-
-const secretKey = (raw: unknown): string | typeof INVALID => {
-  if (typeof raw !== 'string') return INVALID;
-  const value = raw.trim();
-  return value.length >= 32 && value.length <= 1024 ? value : INVALID;
-};
-
-const optional =
-  (parse: (raw: unknown) => Value | typeof INVALID) =>
-  (raw: unknown): Value | typeof INVALID =>
-    raw === '' || raw === null ? undefined : parse(raw);
-
-const ms = (value: Value) => formatDuration(value as number);
-
-const BYTE_UNITS: Record<string, number> = {
-  b: 1,
-  kb: 1e3,
-  mb: 1e6,
-  gb: 1e9,
-  kib: 1024,
-  mib: 1024 ** 2,
-  gib: 1024 ** 3,
-};
-
-/** A size such as `65536`, `64KiB`, `32MiB` or `1GB`, from `min` to `max` bytes. */
-const bytes =
-  (min: number, max: number) =>
-  (raw: unknown): number | typeof INVALID => {
-    if (typeof raw !== 'number' && typeof raw !== 'string') return INVALID;
-    const match = /^\s*(\d+)\s*([kmg]i?b|b)?\s*$/i.exec(String(raw));
-    if (!match) return INVALID;
-    const value = Number(match[1]) * (BYTE_UNITS[(match[2] ?? 'b').toLowerCase()] as number);
-    return Number.isSafeInteger(value) && value >= min && value <= max ? value : INVALID;
-  };
-
-const formatBytes = (value: Value) => {
-  const n = value as number;
-  for (const [unit, size] of [
-    ['GiB', 1024 ** 3],
-    ['MiB', 1024 ** 2],
-    ['KiB', 1024],
-  ] as const) {
-    if (n >= size && n % size === 0) return `${n / size}${unit}`;
-  }
-  return `${n}B`;
-};
 
 /** Every configuration key, in resolution order. Adding a key here adds it to env, file, flags and docs. */
 export const CONFIG_KEYS: readonly KeyDefinition[] = [
@@ -734,6 +661,46 @@ export const CONFIG_KEYS: readonly KeyDefinition[] = [
     expected: 'an integer from 1 to 64',
     parse: integer(1, 64),
     default: 2,
+  },
+  {
+    key: 'redaction.disable',
+    env: 'SOMA_REDACTION_DISABLE',
+    description: 'built-in redaction types not to detect',
+    expected: `a comma-separated list of ${DEFAULT_ON_TYPES.join(', ')}`,
+    parse: piiTypeList(),
+    default: [],
+  },
+  {
+    key: 'redaction.enable',
+    env: 'SOMA_REDACTION_ENABLE',
+    description: 'opt-in redaction types to detect too',
+    expected: 'a comma-separated list of types, e.g. MAC, none of them in redaction.disable',
+    parse: piiTypeList('redaction.disable'),
+    default: [],
+  },
+  {
+    key: 'redaction.patterns',
+    env: 'SOMA_REDACTION_PATTERNS',
+    description: 'extra redaction rules NAME=REGEX, each match replaced by [NAME]',
+    expected:
+      'NAME=REGEX entries (JavaScript RegExp, /source/flags accepted), one per line or a JSON array; in a file a list or a NAME: REGEX mapping',
+    parse: redactionPatterns,
+    default: [],
+    format: (v) => (v as readonly RedactionPatternSetting[]).map((p) => `${p.type}=${p.pattern}`).join('\n'),
+  },
+  {
+    key: 'schemas.compatibility',
+    env: 'SOMA_SCHEMAS_COMPATIBILITY',
+    description:
+      'compatibility mode per topic for schemas validate, over compatibility.json (default BACKWARD)',
+    expected:
+      'comma-separated TOPIC=MODE entries, e.g. conversation.events=FULL_TRANSITIVE; modes BACKWARD, BACKWARD_TRANSITIVE, FORWARD, FORWARD_TRANSITIVE, FULL, FULL_TRANSITIVE, NONE',
+    parse: compatibilityOverrides,
+    default: {},
+    format: (v) =>
+      Object.entries(v as Record<string, string>)
+        .map(([topic, mode]) => `${topic}=${mode}`)
+        .join(','),
   },
 ];
 

@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
-import { CONFIG_KEYS, INVALID, type KeyDefinition, keyDefinition } from '../../config/schema.js';
+import { CONFIG_KEYS, INVALID, InvalidValue, type KeyDefinition, keyDefinition } from '../../config/schema.js';
 import { InvalidInputError } from '../../errors.js';
 import { canonicalChecksum, canonicalJson, type JsonValue } from './canonical-json.js';
 
@@ -99,8 +99,8 @@ export function checkChange(
     };
   }
   if (raw === null) return { change: { kind, key, value: null } };
-  const parsed = definition.parse(raw);
-  if (parsed === INVALID || parsed === undefined) {
+  const parsed = definition.parse(raw, {});
+  if (parsed === INVALID || parsed === undefined || parsed instanceof InvalidValue) {
     return { problem: `${key} = ${show(raw)}: expected ${definition.expected}` };
   }
   return { change: { kind, key, value: toWire(definition, parsed) } };
@@ -129,8 +129,8 @@ export function checkWireChange(
 export function typedValue(key: string, wire: JsonValue): unknown {
   const definition = keyDefinition(key);
   if (!definition) throw new InvalidInputError(`${key}: unknown configuration key`);
-  const parsed = definition.parse(wire);
-  if (parsed === INVALID)
+  const parsed = definition.parse(wire, {});
+  if (parsed === INVALID || parsed instanceof InvalidValue)
     throw new InvalidInputError(`${key} = ${show(wire)}: expected ${definition.expected}`);
   return parsed;
 }

@@ -16,3 +16,4 @@ export {
 } from './pii-types.js';
 export { redactValue, type ValueRedaction } from './redact-value.js';
 export { createRedactor } from './redactor.js';
+export { redactorFromConfig } from './redactor-from-config.js';

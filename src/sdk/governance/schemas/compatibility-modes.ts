@@ -1,37 +1,29 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { InvalidInputError } from '../../errors.js';
+import { ConfigError, InvalidInputError } from '../../errors.js';
 import type { AvroNode } from '../../events/schemas/avro-node.js';
+import { EVENT_TOPICS, schemaNameOfTopic } from '../../events/schemas/event-topics.js';
+import {
+  COMPATIBILITY_MODES,
+  type CompatibilityMode,
+  DEFAULT_COMPATIBILITY_MODE,
+  isCompatibilityMode,
+} from './compatibility-mode-names.js';
 import {
   type CompatibilityViolation,
   findViolations,
   type ResolutionDirection,
 } from './schema-compatibility.js';
 
-/** Compatibility modes, as in Confluent Schema Registry. */
-export const COMPATIBILITY_MODES = [
-  'BACKWARD',
-  'BACKWARD_TRANSITIVE',
-  'FORWARD',
-  'FORWARD_TRANSITIVE',
-  'FULL',
-  'FULL_TRANSITIVE',
-  'NONE',
-] as const;
-
-/** A compatibility mode. `BACKWARD` (the default): the new schema reads data written with the old. */
-export type CompatibilityMode = (typeof COMPATIBILITY_MODES)[number];
-
-/** The mode of a schema that `compatibility.json` does not name. */
-export const DEFAULT_COMPATIBILITY_MODE: CompatibilityMode = 'BACKWARD';
+export {
+  COMPATIBILITY_MODES,
+  type CompatibilityMode,
+  DEFAULT_COMPATIBILITY_MODE,
+  isCompatibilityMode,
+} from './compatibility-mode-names.js';
 
 /** Name of the per-schema modes file inside the schema directory. */
 export const COMPATIBILITY_FILE = 'compatibility.json';
-
-/** Whether `value` is a {@link CompatibilityMode}. */
-export function isCompatibilityMode(value: unknown): value is CompatibilityMode {
-  return typeof value === 'string' && (COMPATIBILITY_MODES as readonly string[]).includes(value);
-}
 
 /**
  * Reads `compatibility.json` of a schema directory: `{"<schema name>": "<MODE>", ...}`, the schema name
@@ -60,6 +52,61 @@ export function loadCompatibilityModes(dir: string): Record<string, Compatibilit
     modes[name] = mode;
   }
   return modes;
+}
+
+/** Where a schema's compatibility mode came from: `--mode`, config `schemas.compatibility`, the file, or the default. */
+export type ModeSource = 'flag' | 'config' | 'file' | 'default';
+
+/** A schema's compatibility mode and where it came from. */
+export interface ChosenMode {
+  readonly mode: CompatibilityMode;
+  readonly source: ModeSource;
+}
+
+/**
+ * Chooses each schema's mode: `mode` (`--mode`) for every schema; else `overrides` (config
+ * `schemas.compatibility`, keyed by event topic such as `conversation.events` or by schema name); else
+ * `fileModes` (`compatibility.json`); else BACKWARD. An override naming neither an event topic nor one of
+ * `names`, or a schema named both by topic and by name with different modes, is a {@link ConfigError}
+ * naming the key (a typo must not leave a schema under a weaker mode than intended). An event topic whose
+ * schema is not among `names` is ignored: the directory may hold only some of the schemas.
+ */
+export function chooseModes(
+  names: readonly string[],
+  fileModes: Readonly<Record<string, CompatibilityMode>>,
+  overrides: Readonly<Record<string, CompatibilityMode>> = {},
+  mode?: CompatibilityMode,
+): Map<string, ChosenMode> {
+  const fromConfig = new Map<string, { mode: CompatibilityMode; key: string }>();
+  for (const [key, value] of Object.entries(overrides)) {
+    const name = schemaNameOfTopic(key) ?? key;
+    if (!names.includes(name)) {
+      if (schemaNameOfTopic(key) !== undefined) continue;
+      throw new ConfigError(
+        `schemas.compatibility: ${key} is neither an event topic nor a schema in this directory`,
+        {
+          hint: `Name a topic (${Object.keys(EVENT_TOPICS).join(', ')}) or a schema file without .avsc (${names.join(', ')}).`,
+        },
+      );
+    }
+    const earlier = fromConfig.get(name);
+    if (earlier && earlier.mode !== value) {
+      throw new ConfigError(
+        `schemas.compatibility: ${earlier.key}=${earlier.mode} and ${key}=${value} name the same schema ${name}`,
+        { hint: 'Give the schema one mode, by topic or by schema name.' },
+      );
+    }
+    fromConfig.set(name, { mode: value, key });
+  }
+  const chosen = new Map<string, ChosenMode>();
+  for (const name of names) {
+    const configured = fromConfig.get(name);
+    if (mode) chosen.set(name, { mode, source: 'flag' });
+    else if (configured) chosen.set(name, { mode: configured.mode, source: 'config' });
+    else if (fileModes[name]) chosen.set(name, { mode: fileModes[name], source: 'file' });
+    else chosen.set(name, { mode: DEFAULT_COMPATIBILITY_MODE, source: 'default' });
+  }
+  return chosen;
 }
 
 /** An earlier version of a schema to compare against. */

@@ -8,9 +8,10 @@ import { currentVersionNumber } from '../../events/schemas/schema-catalog.js';
 import { listHistoryFiles, listSchemaFiles } from '../../events/schemas/schema-files.js';
 import { findChangelog, unreleasedSection } from './changelog-check.js';
 import {
+  type ChosenMode,
   type CompatibilityMode,
   checkAgainstVersions,
-  DEFAULT_COMPATIBILITY_MODE,
+  chooseModes,
   type EarlierVersion,
   loadCompatibilityModes,
 } from './compatibility-modes.js';
@@ -32,8 +33,13 @@ export interface ValidateSchemasOptions {
   readonly fixturesDir?: string;
   /** Git ref whose version of each schema is the latest earlier version (e.g. `main`, `HEAD~1`). */
   readonly against?: string;
-  /** Mode for every schema, overriding `<dir>/compatibility.json`. */
+  /** Mode for every schema, overriding `modes` and `<dir>/compatibility.json`. */
   readonly mode?: CompatibilityMode;
+  /**
+   * Modes by event topic (`conversation.events`) or schema name, overriding `<dir>/compatibility.json`
+   * (config `schemas.compatibility`). A name that matches no topic and no schema is a `ConfigError`.
+   */
+  readonly modes?: Readonly<Record<string, CompatibilityMode>>;
   /** CHANGELOG.md to look for changed schemas in (default: the nearest one above `dir`). */
   readonly changelog?: string;
   /** Base of relative paths and of the file names in the report (default `process.cwd()`). */
@@ -46,9 +52,12 @@ export interface ValidateSchemasOptions {
  * (`history/<name>/v<N>.avsc` and the file at the `against` git ref) under each schema's mode, and changed
  * schemas without an entry in the `## [Unreleased]` section of CHANGELOG.md.
  *
+ * Each schema's mode: `mode` for all, else `modes` by topic or schema name, else `compatibility.json`, else
+ * BACKWARD.
+ *
  * Findings are returned, never thrown. A missing directory, an empty one, a bad `compatibility.json`, an
  * explicit fixtures directory that does not exist or a bad git ref are thrown as `InvalidInputError` /
- * `NotFoundError` (the CLI exits 2).
+ * `NotFoundError`, a `modes` entry naming no schema as `ConfigError` (the CLI exits 2).
  */
 export async function validateSchemas(options: ValidateSchemasOptions = {}): Promise<SchemaValidationReport> {
   const cwd = resolve(options.cwd ?? process.cwd());
@@ -66,7 +75,12 @@ export async function validateSchemas(options: ValidateSchemasOptions = {}): Pro
   }
   const notes: string[] = [];
   const fixturesDir = locateFixtures(cwd, options.fixturesDir, notes);
-  const modes = loadCompatibilityModes(dir);
+  const modes = chooseModes(
+    files.map((f) => f.name),
+    loadCompatibilityModes(dir),
+    options.modes,
+    options.mode,
+  );
   const git = options.against === undefined ? null : await openGitRef(dir, options.against);
   const changelog = options.changelog ? resolve(cwd, options.changelog) : findChangelog(dir);
   if (changelog && !existsSync(changelog)) throw new NotFoundError(`changelog ${changelog} does not exist`);
@@ -80,7 +94,7 @@ export async function validateSchemas(options: ValidateSchemasOptions = {}): Pro
   const schemas: SchemaSummary[] = [];
   let comparisons = 0;
   for (const { name, file } of files) {
-    const mode = options.mode ?? modes[name] ?? DEFAULT_COMPATIBILITY_MODE;
+    const { mode, source: modeSource } = modes.get(name) as ChosenMode;
     const before = findings.length;
     const add = (finding: Omit<SchemaFinding, 'schema' | 'file'> & { file?: string }) =>
       findings.push({ ...finding, schema: name, file: show(finding.file ?? file) });
@@ -96,6 +110,7 @@ export async function validateSchemas(options: ValidateSchemasOptions = {}): Pro
         version: null,
         status: 'unparsable',
         mode,
+        modeSource,
         comparedWith: [],
         fixtures: 0,
         findings: findings.length - before,
@@ -159,6 +174,7 @@ export async function validateSchemas(options: ValidateSchemasOptions = {}): Pro
       version,
       status,
       mode,
+      modeSource,
       comparedWith: compared,
       fixtures,
       findings: findings.length - before,

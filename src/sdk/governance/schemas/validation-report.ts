@@ -1,4 +1,4 @@
-import type { CompatibilityMode } from './compatibility-modes.js';
+import type { CompatibilityMode, ModeSource } from './compatibility-modes.js';
 import type { CompatibilityRule, ResolutionDirection } from './schema-compatibility.js';
 import type { LintRule } from './schema-lint.js';
 
@@ -51,6 +51,8 @@ export interface SchemaSummary {
   /** `added`: absent at the --against ref; `unversioned`: no baseline to compare with. */
   readonly status: SchemaStatus;
   readonly mode: CompatibilityMode;
+  /** Where `mode` came from: `flag` (--mode), `config` (schemas.compatibility), `file` (compatibility.json), `default`. */
+  readonly modeSource: ModeSource;
   /** Labels of the earlier versions checked for compatibility. */
   readonly comparedWith: string[];
   /** Golden fixtures checked. */

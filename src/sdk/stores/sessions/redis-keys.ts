@@ -1,5 +1,5 @@
 import { InvalidInputError } from '../../errors.js';
-import { encodeSegment } from '../ids.js';
+import { checkId, encodeSegment, MAX_ID_BYTES } from '../ids.js';
 
 // Ids made only of these characters are their own encoding; skipping encodeURIComponent for them matters
 // on the batch paths, where every key is built per call.
@@ -8,6 +8,16 @@ const PLAIN = /^[A-Za-z0-9_-]+$/;
 /** `encodeSegment(id)`, with a fast path for ids that need no encoding. */
 export function keySegment(id: string): string {
   return PLAIN.test(id) ? id : encodeSegment(id);
+}
+
+/**
+ * `keySegment(checkId(kind, id))` in one pass: an id of plain characters within {@link MAX_ID_BYTES} passes
+ * every `checkId` rule and is its own segment, so only other ids pay for the full check and the encoding.
+ */
+export function checkedSegment(kind: string, id: string): string {
+  return typeof id === 'string' && id.length <= MAX_ID_BYTES && PLAIN.test(id)
+    ? id
+    : encodeSegment(checkId(kind, id));
 }
 
 /** The inverse of {@link keySegment}. */
@@ -46,6 +56,11 @@ export class RedisKeys {
 
   session(tenant: string, sessionId: string): string {
     return `${this.sessionPrefix(tenant)}${keySegment(sessionId)}`;
+  }
+
+  /** {@link sessionPrefix} of a tenant id not yet checked: checks it (`InvalidInputError`) on the way. */
+  checkedSessionPrefix(tenant: string): string {
+    return `${this.prefix}:${checkedSegment('tenant', tenant)}:sess:`;
   }
 
   /** Prefix of a tenant's subject keys; a subject's keys are this plus the encoded subject and a suffix. */

@@ -1,18 +1,18 @@
 import type { Redis } from 'ioredis';
-import { SomaError } from '../../errors.js';
 import { checkId } from '../ids.js';
-import { fromKeySegment, keySegment, RedisKeys } from './redis-keys.js';
+import { checkedSegment, fromKeySegment, keySegment, RedisKeys } from './redis-keys.js';
+import { decodeSession } from './redis-session-envelope.js';
+import { DELETE_SCRIPT, SET_SCRIPT, SUBJECT_SCRIPT } from './redis-session-scripts.js';
 import { redisClientFor, requireRedisVersion, translateRedisError } from './redis-support.js';
 import {
   type CheckedWrite,
-  checkSessionIds,
+  checkSessionIdList,
   checkWrites,
   subjectConflict,
   type WriteLimits,
 } from './session-checks.js';
 import {
   DEFAULT_MAX_STATE_BYTES,
-  type JsonValue,
   type Session,
   type SessionStore,
   type SessionSummary,
@@ -35,106 +35,6 @@ export interface RedisSessionStoreOptions {
   readonly client?: Redis;
 }
 
-// The envelope starts with fixed-form fields so scripts read them with GETRANGE and a pattern instead of
-// decoding the whole state: {"c":created,"u":updated,"e":expires,"sk":"<encoded subject>","state":…}.
-// 1 KiB covers three 16-digit numbers and a 256-byte subject percent-encoded (≤ 768 characters).
-const HEAD = `local function head(key)
-  return string.match(redis.call('GETRANGE', key, 0, 1023), '^{"c":(%d+),"u":(%d+),"e":(%d+),"sk":"([^"]*)"')
-end
-`;
-
-// KEYS: session key i at 2i-1, its subject index at 2i. ARGV[1] = n, then per write: encoded subject, ttl,
-// encoded session id (index member), '"sk":"<encoded subject>","state":<json>}'. Returns {now, created_1..n},
-// or {-1, i} when write i names a live session of another subject; then nothing of the batch is written.
-// A new session costs three calls (SET NX GET, SADD, PEXPIRE GT) and an overwrite four: SET NX GET creates
-// an absent session and reads a present one in one call. Needs Redis 7.0 (SET NX GET, PEXPIRE GT|NX).
-// Headers are cached per TTL because string building is a large share of the script's time.
-const SET_SCRIPT = `
-local n = tonumber(ARGV[1])
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local nowText = string.format('%.0f', now)
-local tails = {}
-local function tail(ttl)
-  local cached = tails[ttl]
-  if not cached then
-    cached = ',"u":' .. nowText .. ',"e":' .. string.format('%.0f', now + ttl) .. ','
-    tails[ttl] = cached
-  end
-  return cached
-end
-local created, fresh = {}, {}
-for i = 1, n do
-  local ttl = tonumber(ARGV[4 * i - 1])
-  local old = redis.call('SET', KEYS[2 * i - 1], '{"c":' .. nowText .. tail(ttl) .. ARGV[4 * i + 1], 'NX', 'GET', 'PX', ttl)
-  if old then
-    local c, oldSk = string.match(old, '^{"c":(%d+),"u":%d+,"e":%d+,"sk":"([^"]*)"')
-    if c and oldSk ~= ARGV[4 * i - 2] then
-      for j = 1, i - 1 do
-        if fresh[j] then redis.call('DEL', KEYS[2 * j - 1]) end
-      end
-      return {-1, i}
-    end
-    created[i] = c or nowText
-  else
-    fresh[i] = true
-    created[i] = nowText
-  end
-end
-local out = {now}
-for i = 1, n do
-  local ttl = tonumber(ARGV[4 * i - 1])
-  if not fresh[i] then
-    redis.call('SET', KEYS[2 * i - 1], '{"c":' .. created[i] .. tail(ttl) .. ARGV[4 * i + 1], 'PX', ttl)
-  end
-  -- Always added, so an index lost to eviction or a manual delete heals on the next write.
-  redis.call('SADD', KEYS[2 * i], ARGV[4 * i])
-  if redis.call('PEXPIRE', KEYS[2 * i], ttl, 'GT') == 0 then redis.call('PEXPIRE', KEYS[2 * i], ttl, 'NX') end
-  out[i + 1] = tonumber(created[i])
-end
-return out
-`;
-
-// KEYS[1] = session key. ARGV: subject key prefix, encoded session id. Returns 1 when a session was deleted.
-const DELETE_SCRIPT = `${HEAD}
-local _, _, _, sk = head(KEYS[1])
-if not sk then return 0 end
-redis.call('DEL', KEYS[1])
-redis.call('SREM', ARGV[1] .. sk .. ':sess', ARGV[2])
-return 1
-`;
-
-// KEYS[1] = subject index. ARGV: session key prefix, encoded subject, mode (list | count | delete).
-// Members whose session expired, was deleted or now belongs to another subject are dropped from the index.
-const SUBJECT_SCRIPT = `${HEAD}
-local ids = redis.call('SMEMBERS', KEYS[1])
-local out = {}
-local n = 0
-for _, id in ipairs(ids) do
-  local key = ARGV[1] .. id
-  local c, u, e, sk = head(key)
-  if sk == ARGV[2] then
-    n = n + 1
-    if ARGV[3] == 'delete' then
-      redis.call('DEL', key)
-    elseif ARGV[3] == 'list' then
-      out[#out + 1] = id
-      out[#out + 1] = c
-      out[#out + 1] = u
-      out[#out + 1] = e
-    end
-  elseif ARGV[3] ~= 'delete' then
-    redis.call('SREM', KEYS[1], id)
-  end
-end
-if ARGV[3] == 'delete' then
-  redis.call('DEL', KEYS[1])
-  return n
-end
-if ARGV[3] == 'count' then return n end
-return out
-`;
-
 interface Scripts {
   somaSessionSet(...args: Array<string | number>): Promise<number[]>;
   somaSessionDelete(key: string, subjectPrefix: string, member: string): Promise<number>;
@@ -146,17 +46,10 @@ interface Scripts {
   ): Promise<unknown>;
 }
 
-interface Envelope {
-  c: number;
-  u: number;
-  e: number;
-  sk: string;
-  state: JsonValue;
-}
-
 /**
  * {@link SessionStore} on Redis: one JSON envelope per session with PEXPIRE, a set per subject indexing
- * its session ids, every write one Lua script (atomic, server clock). Batches are one script or one MGET.
+ * its session ids, every write one Lua script (atomic, server clock; why a script and not MULTI:
+ * redis-session-scripts.ts). A batch is one script call or one MGET.
  */
 export class RedisSessionStore implements SessionStore {
   private readonly keys: RedisKeys;
@@ -192,18 +85,25 @@ export class RedisSessionStore implements SessionStore {
   }
 
   async get(tenant: string, sessionId: string): Promise<Session | undefined> {
-    const key = this.keys.session(checkId('tenant', tenant), checkId('session', sessionId));
-    const raw = await this.run(() => this.client.get(key));
-    return raw === null ? undefined : toSession(tenant, sessionId, raw);
+    const key = this.keys.checkedSessionPrefix(tenant) + checkedSegment('session', sessionId);
+    const raw = await this.run(() => this.client.getBuffer(key));
+    return raw === null ? undefined : decodeSession(tenant, sessionId, raw);
   }
 
   async getMany(tenant: string, sessionIds: readonly string[]): Promise<Array<Session | undefined>> {
-    checkId('tenant', tenant);
-    const ids = checkSessionIds(sessionIds);
+    const prefix = this.keys.checkedSessionPrefix(tenant);
+    const ids = checkSessionIdList(sessionIds);
     if (ids.length === 0) return [];
-    const prefix = this.keys.sessionPrefix(tenant);
-    const raws = await this.run(() => this.client.mget(ids.map((id) => prefix + keySegment(id))));
-    return raws.map((raw, i) => (raw === null ? undefined : toSession(tenant, ids[i] as string, raw)));
+    const keys = new Array<string>(ids.length);
+    for (let i = 0; i < ids.length; i++) keys[i] = prefix + checkedSegment('session', ids[i] as string);
+    // Buffers, not strings: the envelope head is read from the bytes and only the state is decoded.
+    const raws = await this.run(() => this.client.mgetBuffer(keys));
+    const sessions = new Array<Session | undefined>(raws.length);
+    for (let i = 0; i < raws.length; i++) {
+      const raw = raws[i];
+      sessions[i] = raw == null ? undefined : decodeSession(tenant, ids[i] as string, raw);
+    }
+    return sessions;
   }
 
   async set(write: SessionWrite): Promise<Session> {
@@ -213,19 +113,36 @@ export class RedisSessionStore implements SessionStore {
 
   async setMany(writes: readonly SessionWrite[]): Promise<Session[]> {
     const checked = checkWrites(writes, this.limits);
-    if (checked.length === 0) return [];
-    const args: Array<string | number> = [checked.length * 2];
-    for (const w of checked)
-      args.push(this.keys.session(w.tenant, w.sessionId), this.keys.subjectSessions(w.tenant, w.subject));
-    args.push(checked.length);
+    const n = checked.length;
+    if (n === 0) return [];
+    // Arguments as SET_SCRIPT reads them: session keys, then one index key per distinct subject.
+    const keys: string[] = [];
+    const argv: string[] = [String(n)];
+    const subjects = new Map<string, { slot: string; sk: string; ttlMs: number; members: string[] }>();
     for (const w of checked) {
       const sk = keySegment(w.subject);
-      args.push(sk, w.ttlMs, keySegment(w.sessionId), `"sk":"${sk}","state":${w.stateJson}}`);
+      const member = keySegment(w.sessionId);
+      keys.push(this.keys.session(w.tenant, w.sessionId));
+      const index = this.keys.subjectSessions(w.tenant, w.subject);
+      let subject = subjects.get(index);
+      if (subject === undefined) {
+        subject = { slot: String(subjects.size + 1), sk, ttlMs: w.ttlMs, members: [] };
+        subjects.set(index, subject);
+      } else if (w.ttlMs > subject.ttlMs) subject.ttlMs = w.ttlMs;
+      subject.members.push(member);
+      argv.push(String(w.ttlMs), subject.slot, `"sk":"${sk}","state":${w.stateJson}}`);
     }
-    const reply = await this.run(() => this.scripts.somaSessionSet(...args));
+    for (const [index, subject] of subjects) {
+      keys.push(index);
+      argv.push(subject.sk, String(subject.ttlMs), String(subject.members.length), ...subject.members);
+    }
+    const reply = await this.run(() => this.scripts.somaSessionSet(keys.length, ...keys, ...argv));
     const now = reply[0] as number;
     if (now === -1) throw subjectConflict(checked[(reply[1] as number) - 1]?.sessionId ?? '');
-    return checked.map((w, i) => written(w, reply[i + 1] as number, now));
+    const sessions = new Array<Session>(n);
+    for (let i = 0; i < n; i++)
+      sessions[i] = written(checked[i] as CheckedWrite, reply[i + 1] as number, now);
+    return sessions;
   }
 
   async delete(tenant: string, sessionId: string): Promise<boolean> {
@@ -295,27 +212,6 @@ export class RedisSessionStore implements SessionStore {
       throw translateRedisError(this.options.url, 'session store', error);
     }
   }
-}
-
-function toSession(tenant: string, sessionId: string, raw: string): Session {
-  let envelope: Envelope;
-  try {
-    envelope = JSON.parse(raw) as Envelope;
-  } catch (error) {
-    throw new SomaError('STORE_FAILED', `session store: session ${sessionId} holds a malformed value`, {
-      cause: error,
-      hint: 'Check that nothing else writes keys under this key prefix (redis.keyPrefix).',
-    });
-  }
-  return {
-    tenant,
-    subject: fromKeySegment(envelope.sk),
-    sessionId,
-    state: envelope.state,
-    createdAt: new Date(envelope.c),
-    updatedAt: new Date(envelope.u),
-    expiresAt: new Date(envelope.e),
-  };
 }
 
 function written(write: CheckedWrite, createdAt: number, now: number): Session {

@@ -95,15 +95,20 @@ export function checkWrites(writes: readonly SessionWrite[], limits: WriteLimits
   return checked;
 }
 
-/** Checks a list of session ids of one read. */
-export function checkSessionIds(sessionIds: readonly string[]): string[] {
+/** Checks that the ids of one read are an array of at most {@link MAX_SESSION_BATCH}; not the ids themselves. */
+export function checkSessionIdList(sessionIds: readonly string[]): readonly string[] {
   if (!Array.isArray(sessionIds)) throw new InvalidInputError('getMany takes an array of session ids');
   if (sessionIds.length > MAX_SESSION_BATCH) {
     throw new InvalidInputError(`getMany takes at most ${MAX_SESSION_BATCH} ids, got ${sessionIds.length}`, {
       hint: `Split the batch into chunks of ${MAX_SESSION_BATCH}.`,
     });
   }
-  return sessionIds.map((id) => checkId('session', id));
+  return sessionIds;
+}
+
+/** Checks a list of session ids of one read: {@link checkSessionIdList}, then `checkId` on every id. */
+export function checkSessionIds(sessionIds: readonly string[]): string[] {
+  return checkSessionIdList(sessionIds).map((id) => checkId('session', id));
 }
 
 /** The error of a write that would move a live session to another subject. */
