@@ -10,7 +10,7 @@ import type { SomaConfig } from '../sdk/config/schema.js';
 import { InvalidInputError } from '../sdk/errors.js';
 import { createEventCodec } from '../sdk/events/codec/event-codec.js';
 import { createOutboxWriter, type OutboxWriter } from '../sdk/events/outbox/outbox-writer.js';
-import { createRedactor } from '../sdk/events/redaction/index.js';
+import { redactorFromConfig } from '../sdk/events/redaction/index.js';
 import { loadSchemaCatalog } from '../sdk/events/schemas/schema-catalog.js';
 import type { Stores } from '../sdk/stores/factory.js';
 import { createLogger, type Logger, type LogLevel } from './logger.js';
@@ -102,7 +102,7 @@ export function createRuntime(config: SomaConfig, options: RuntimeOptions = {}):
       outbox = createOutboxWriter({
         catalog,
         codec: createEventCodec({ catalog }),
-        redactor: createRedactor(),
+        redactor: redactorFromConfig(config),
       });
     },
     get url() {

@@ -15,7 +15,7 @@ import { SchemaRegistryClient } from '../sdk/events/codec/schema-registry-client
 import { loadLiveConfigSnapshot, subscribeConfigUpdates } from '../sdk/events/config-updates/index.js';
 import { OutboxRelay } from '../sdk/events/outbox/outbox-relay.js';
 import { createOutboxWriter } from '../sdk/events/outbox/outbox-writer.js';
-import { createRedactor } from '../sdk/events/redaction/index.js';
+import { redactorFromConfig } from '../sdk/events/redaction/index.js';
 import { EVENT_TOPICS } from '../sdk/events/schemas/event-topics.js';
 import { loadSchemaCatalog } from '../sdk/events/schemas/schema-catalog.js';
 import { erasureSettings } from '../sdk/governance/erase/erasure-keys.js';
@@ -99,7 +99,7 @@ export async function startServer(config: SomaConfig, options: ServeOptions): Pr
           }
         : {}),
     });
-    const outbox = createOutboxWriter({ catalog, codec, redactor: createRedactor() });
+    const outbox = createOutboxWriter({ catalog, codec, redactor: redactorFromConfig(config) });
     const embedder = createEmbedder(config);
 
     // Live configuration: config.updates changes log.level and retention.* while running (docs/config-updates.md).
