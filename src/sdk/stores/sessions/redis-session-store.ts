@@ -86,7 +86,7 @@ export class RedisSessionStore implements SessionStore {
 
   async get(tenant: string, sessionId: string): Promise<Session | undefined> {
     const key = this.keys.checkedSessionPrefix(tenant) + checkedSegment('session', sessionId);
-    const raw = await this.run(() => this.client.getBuffer(key));
+    const raw = await this.run(() => this.client.get(key));
     return raw === null ? undefined : decodeSession(tenant, sessionId, raw);
   }
 
@@ -96,8 +96,7 @@ export class RedisSessionStore implements SessionStore {
     if (ids.length === 0) return [];
     const keys = new Array<string>(ids.length);
     for (let i = 0; i < ids.length; i++) keys[i] = prefix + checkedSegment('session', ids[i] as string);
-    // Buffers, not strings: the envelope head is read from the bytes and only the state is decoded.
-    const raws = await this.run(() => this.client.mgetBuffer(keys));
+    const raws = await this.run(() => this.client.mget(keys));
     const sessions = new Array<Session | undefined>(raws.length);
     for (let i = 0; i < raws.length; i++) {
       const raw = raws[i];
