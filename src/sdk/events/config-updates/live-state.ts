@@ -1,5 +1,11 @@
 import { isDeepStrictEqual } from 'node:util';
-import { CONFIG_KEYS, INVALID, InvalidValue, type KeyDefinition, keyDefinition } from '../../config/schema.js';
+import {
+  CONFIG_KEYS,
+  INVALID,
+  InvalidValue,
+  type KeyDefinition,
+  keyDefinition,
+} from '../../config/schema.js';
 import { InvalidInputError } from '../../errors.js';
 import { canonicalChecksum, canonicalJson, type JsonValue } from './canonical-json.js';
 
