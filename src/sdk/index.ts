@@ -18,6 +18,7 @@ export {
 } from './errors.js';
 export * from './events/bus/event-bus.js';
 export * from './events/codec/index.js';
+export * from './events/consumer/event-consumer.js';
 export * from './events/redaction/index.js';
 export * from './events/schemas/index.js';
 export * from './governance/schemas/index.js';
