@@ -36,6 +36,7 @@ export { openEventBus } from './events/bus/open-event-bus.js';
 export { eventCodecFor } from './events/codec/codec-for-config.js';
 export * from './events/codec/index.js';
 export * from './events/config-updates/index.js';
+export * from './events/consumer/event-consumer.js';
 export * from './events/redaction/index.js';
 export * from './events/schemas/index.js';
 export * from './events/sealing/index.js';

@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { InvalidInputError, NotFoundError } from '../../src/sdk/errors.js';
+import { InvalidInputError, NotFoundError, UnavailableError } from '../../src/sdk/errors.js';
 import type { DeliveredMessage } from '../../src/sdk/events/bus/event-bus.js';
 import { createEventCodec, encodeSingleObject } from '../../src/sdk/events/codec/event-codec.js';
 import { frameSingleObject } from '../../src/sdk/events/codec/framing.js';
@@ -190,6 +190,50 @@ export function eventConsumerContract(adapterName: string, makeBus: MakeEventBus
       expect(dead?.partition).toBe(letter.message.partition);
       const partition = letter.message.partition;
       await eventually(async () => nums(await bus.committedOffsets(group, topic))[partition] === 3);
+    });
+
+    it('keeps retrying while the dead-letter topic refuses the message, then dead-letters it', async () => {
+      const { bus } = fixture;
+      const topic = await freshTopic(fixture, 1);
+      await bus.publish([
+        { topic, key: 'conv-1', value: Buffer.from('garbage') },
+        { topic, key: 'conv-1', value: encoded('after') },
+      ]);
+      let refusals = 2;
+      const flaky = new Proxy(bus, {
+        get: (target, prop, receiver) =>
+          prop === 'publish'
+            ? async (messages: Parameters<typeof bus.publish>[0]) => {
+                if (messages[0]?.topic === `${topic}.dlq` && refusals-- > 0) {
+                  throw new UnavailableError('test bus', 'test', 'dead-letter topic unavailable (test)');
+                }
+                return target.publish(messages);
+              }
+            : Reflect.get(target, prop, receiver),
+      });
+      const handled: string[] = [];
+      const failures: unknown[] = [];
+      const group = newGroup(fixture);
+      fixture.topics.push(`${topic}.dlq`);
+      const subscription = await subscribeEvents<ConversationEvent>(flaky, codec, {
+        groupId: group,
+        topics: [topic],
+        fromBeginning: true,
+        schemaOf: () => 'conversation_event',
+        retryDelayMs: 20,
+        onFailure: (failure) => failures.push(failure.error),
+        handle: async (event) => {
+          handled.push(event.value.text ?? '');
+        },
+      });
+      fixture.subscriptions.push(subscription);
+      await eventually(async () => nums(await bus.committedOffsets(group, topic))[0] === 2);
+      expect(handled).toEqual(['after']);
+      expect(failures).toHaveLength(2);
+      expect(failures[0]).toBeInstanceOf(UnavailableError);
+      const [dead] = await deadLetters(`${topic}.dlq`, 1);
+      expect(dead?.value?.toString()).toBe('garbage');
+      expect(header(dead as DeliveredMessage, 'soma.dlq.reason')).toBe('unknown-framing');
     });
 
     it('creates dead-letter topics like their source, with a custom name, and checks its options', async () => {

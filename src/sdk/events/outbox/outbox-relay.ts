@@ -202,6 +202,7 @@ export class OutboxRelay {
           }
         } catch (error) {
           this.sender.noteError('claiming or marking outbox events', error);
+          previous = []; // what was in flight is not any more: the next claim starts afresh
         }
         if (!full && !this.stopping) await this.pause();
       }
