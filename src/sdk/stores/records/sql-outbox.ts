@@ -141,12 +141,12 @@ WITH locked AS MATERIALIZED (
       SELECT p.id, p.next_attempt_at, p.locked_until FROM soma_outbox p
        WHERE p.sent_at IS NULL AND p.topic = o.topic AND p.key = o.key
        ORDER BY p.id LIMIT 1) head ON o.key IS NOT NULL
-   WHERE o.sent_at IS NULL AND o.next_attempt_at <= $1::timestamptz
-     AND (o.locked_until IS NULL OR o.locked_until <= $1::timestamptz)
+   WHERE o.sent_at IS NULL AND o.next_attempt_at <= COALESCE($1::timestamptz, now())
+     AND (o.locked_until IS NULL OR o.locked_until <= COALESCE($1::timestamptz, now()))
      AND o.id NOT IN (SELECT unnest($4::bigint[]))
      AND (head.id IS NULL OR head.id >= o.id OR head.id IN (SELECT unnest($4::bigint[]))
-       OR (head.next_attempt_at <= $1::timestamptz
-         AND (head.locked_until IS NULL OR head.locked_until <= $1::timestamptz)))
+       OR (head.next_attempt_at <= COALESCE($1::timestamptz, now())
+         AND (head.locked_until IS NULL OR head.locked_until <= COALESCE($1::timestamptz, now()))))
    ORDER BY o.id
    LIMIT $2
    FOR NO KEY UPDATE OF o SKIP LOCKED
@@ -203,14 +203,16 @@ export class SqlOutbox implements Outbox {
       throw new InvalidInputError(`limit must be an integer from 1 to ${MAX_CLAIM}, got ${String(limit)}`);
     }
     const size = limit;
-    const now = options.now === undefined ? new Date() : checkDate('now', options.now);
+    // Without an explicit `now`, the database's clock decides what is due: rows default their times to the
+    // server's now() (microseconds), which a millisecond Date from this process could trail.
+    const now = options.now === undefined ? null : checkDate('now', options.now);
     const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
     if (!Number.isInteger(leaseMs) || leaseMs < 1 || leaseMs > 86_400_000) {
       throw new InvalidInputError('leaseMs must be an integer from 1 to 86400000');
     }
     const inFlight = options.inFlight === undefined ? [] : checkIds(options.inFlight);
     // One statement, so no explicit transaction (and no extra round trips) is needed.
-    const lease = new Date(now.getTime() + leaseMs);
+    const lease = new Date((now?.getTime() ?? Date.now()) + leaseMs);
     const { rows } = await this.client.query<OutboxRow>(CLAIM, [now, size, lease, idArray(inFlight)]);
     return rows.sort(byId).map(toEvent);
   }
