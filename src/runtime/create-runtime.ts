@@ -2,16 +2,13 @@ import { recordConversationLifecycle } from '../sdk/agent/conversation-events.js
 import {
   type ConversationMessage,
   type ConversationSummary,
-  Conversations,
+  type Conversations,
   turnIdFor,
 } from '../sdk/agent/conversations.js';
 import type { TurnEvent } from '../sdk/agent/turn-events.js';
 import type { SomaConfig } from '../sdk/config/schema.js';
 import { InvalidInputError } from '../sdk/errors.js';
-import { createEventCodec } from '../sdk/events/codec/event-codec.js';
-import { createOutboxWriter, type OutboxWriter } from '../sdk/events/outbox/outbox-writer.js';
-import { redactorFromConfig } from '../sdk/events/redaction/index.js';
-import { loadSchemaCatalog } from '../sdk/events/schemas/schema-catalog.js';
+import type { OutboxWriter } from '../sdk/events/outbox/outbox-writer.js';
 import type { Stores } from '../sdk/stores/factory.js';
 import { createLogger, type Logger, type LogLevel } from './logger.js';
 import { type RunningServer, startServer } from './serve.js';
@@ -97,13 +94,8 @@ export function createRuntime(config: SomaConfig, options: RuntimeOptions = {}):
       if (server) return;
       server = await startServer(config, { role: 'all', log });
       worker = createWorkerClient(server.workerAddresses);
-      conversations = new Conversations(server.stores.sessions);
-      const catalog = loadSchemaCatalog();
-      outbox = createOutboxWriter({
-        catalog,
-        codec: createEventCodec({ catalog }),
-        redactor: redactorFromConfig(config),
-      });
+      conversations = server.conversations;
+      outbox = server.outbox;
     },
     get url() {
       return server?.url;

@@ -14,7 +14,7 @@ import { createEventCodec } from '../sdk/events/codec/event-codec.js';
 import { SchemaRegistryClient } from '../sdk/events/codec/schema-registry-client.js';
 import { loadLiveConfigSnapshot, subscribeConfigUpdates } from '../sdk/events/config-updates/index.js';
 import { OutboxRelay } from '../sdk/events/outbox/outbox-relay.js';
-import { createOutboxWriter } from '../sdk/events/outbox/outbox-writer.js';
+import { createOutboxWriter, type OutboxWriter } from '../sdk/events/outbox/outbox-writer.js';
 import { redactorFromConfig } from '../sdk/events/redaction/index.js';
 import { EVENT_TOPICS } from '../sdk/events/schemas/event-topics.js';
 import { loadSchemaCatalog } from '../sdk/events/schemas/schema-catalog.js';
@@ -47,6 +47,10 @@ export interface RunningServer {
   /** A key created on the first start of an embedded server, shown once. */
   readonly bootstrapKey: string | undefined;
   readonly stores: Stores;
+  /** The conversations of this process (with the live session TTL). */
+  readonly conversations: Conversations;
+  /** The outbox writer events of this process go through (redaction per config). */
+  readonly outbox: OutboxWriter;
   /**
    * Stops taking work, waits for running turns (up to `server.drainTimeout`), flushes the outbox, closes
    * everything. Idempotent.
@@ -255,6 +259,8 @@ export async function startServer(config: SomaConfig, options: ServeOptions): Pr
       workerAddresses: workers.map((w) => w.address),
       bootstrapKey,
       stores,
+      conversations,
+      outbox,
       close: () => {
         closing ??= closeAll();
         return closing;
