@@ -5,13 +5,14 @@
  * `serve` idle and under load (peak VmRSS sampled every 100 ms).
  *
  *   npm run build && eval "$(bash scripts/services.sh env)"
- *   npx tsx bench/serve/serve-throughput.ts [--seconds 10] [--profiles embedded,cluster]
+ *   npx tsx bench/serve/serve-throughput.ts [--seconds 10] [--profiles embedded,cluster] [--cpu-prof DIR]
  *
  * Each client owns one conversation and sends "hello" turns (the offline model answers from memory: a
  * full turn with session load, memory recall, audit + outbox rows, session write, relay to the event bus).
- * The cluster profile uses Redis, S3, Kafka and the Postgres server (records, audit, outbox: a fresh
- * database, dropped afterwards) from the services script; that server has no pgvector, so long-term memory
- * goes to a PGlite socket server in its own process (`vector.postgresUrl`).
+ * The cluster profile uses Redis, S3, Kafka and the Postgres server (records, audit, outbox and, with
+ * pgvector, long-term memory: a fresh database, dropped afterwards) from the services script. Only when that
+ * server lacks pgvector does memory go to a PGlite socket server in its own process (`vector.postgresUrl`),
+ * and the result says so.
  * Results: bench/results/serve-throughput.json. Goal (cluster): ≥ 0.3 of the floor's throughput.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -32,6 +33,9 @@ const arg = (name: string, fallback: string) => {
 const seconds = Number(arg('seconds', '10'));
 const profiles = arg('profiles', 'embedded,cluster').split(',');
 const CONCURRENCY = [1, 16, 64];
+// `--cpu-prof DIR` writes a V8 CPU profile of each serve process into DIR (for finding where a turn's time goes).
+const cpuProfDir = arg('cpu-prof', '');
+const profileFlags = cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : [];
 
 interface Started {
   child: ChildProcess;
@@ -113,6 +117,7 @@ async function serveClients(url: string, key: string) {
 
 const results: Record<string, unknown>[] = [];
 let dropDatabase = async () => {};
+let vectorPath = 'not measured';
 const procs: ChildProcess[] = [];
 try {
   // 1. The floor.
@@ -137,7 +142,7 @@ try {
     const dataDir = mkdtempSync(join(tmpdir(), 'soma-bench-serve-'));
     const serve = await start(
       process.execPath,
-      ['bin/run.js', 'serve', '--port', '0', '--json', '--data-dir', dataDir],
+      [...profileFlags, 'bin/run.js', 'serve', '--port', '0', '--json', '--data-dir', dataDir],
       {
         SOMA_SERVER_RATE_LIMIT: '1000000',
         SOMA_LOG_LEVEL: 'warn',
@@ -151,12 +156,19 @@ try {
 
   // 3. serve, cluster.
   if (profiles.includes('cluster')) {
-    const standin = await start(process.execPath, ['--import', 'tsx', 'bench/serve/pgvector-standin.ts']);
-    procs.push(standin.child);
     const serverUrl = process.env.SOMA_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
     const database = `soma_bench_${Date.now().toString(36)}`;
     const admin = new pg.Client({ connectionString: serverUrl });
     await admin.connect();
+    const { rowCount } = await admin.query("SELECT 1 FROM pg_available_extensions WHERE name = 'vector'");
+    const standin =
+      rowCount === 0
+        ? await start(process.execPath, ['--import', 'tsx', 'bench/serve/pgvector-standin.ts'])
+        : undefined;
+    if (standin) procs.push(standin.child);
+    vectorPath = standin
+      ? 'PGlite socket server in its own process (the Postgres server lacks pgvector)'
+      : 'pgvector on the Postgres server (same database as the records)';
     await admin.query(`CREATE DATABASE ${database}`);
     dropDatabase = async () => {
       await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
@@ -165,20 +177,24 @@ try {
     const url = new URL(serverUrl);
     url.pathname = `/${database}`;
     const postgresUrl = url.toString();
-    const serve = await start(process.execPath, ['bin/run.js', 'serve', '--port', '0', '--json'], {
-      SOMA_PROFILE: 'cluster',
-      SOMA_POSTGRES_URL: postgresUrl,
-      SOMA_VECTOR_POSTGRES_URL: standin.line.url as string,
-      SOMA_REDIS_URL: process.env.SOMA_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
-      SOMA_REDIS_KEY_PREFIX: `bench_${Date.now().toString(36)}`,
-      SOMA_S3_ENDPOINT: process.env.SOMA_TEST_S3_ENDPOINT ?? 'http://127.0.0.1:9090',
-      SOMA_S3_BUCKET: `bench-${Date.now().toString(36)}`,
-      SOMA_S3_ACCESS_KEY_ID: process.env.SOMA_TEST_S3_ACCESS_KEY ?? 'test',
-      SOMA_S3_SECRET_ACCESS_KEY: process.env.SOMA_TEST_S3_SECRET_KEY ?? 'test',
-      SOMA_KAFKA_BROKERS: process.env.SOMA_TEST_KAFKA_BROKERS ?? '127.0.0.1:9092',
-      SOMA_SERVER_RATE_LIMIT: '1000000',
-      SOMA_LOG_LEVEL: 'warn',
-    });
+    const serve = await start(
+      process.execPath,
+      [...profileFlags, 'bin/run.js', 'serve', '--port', '0', '--json'],
+      {
+        SOMA_PROFILE: 'cluster',
+        SOMA_POSTGRES_URL: postgresUrl,
+        ...(standin ? { SOMA_VECTOR_POSTGRES_URL: standin.line.url as string } : {}),
+        SOMA_REDIS_URL: process.env.SOMA_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
+        SOMA_REDIS_KEY_PREFIX: `bench_${Date.now().toString(36)}`,
+        SOMA_S3_ENDPOINT: process.env.SOMA_TEST_S3_ENDPOINT ?? 'http://127.0.0.1:9090',
+        SOMA_S3_BUCKET: `bench-${Date.now().toString(36)}`,
+        SOMA_S3_ACCESS_KEY_ID: process.env.SOMA_TEST_S3_ACCESS_KEY ?? 'test',
+        SOMA_S3_SECRET_ACCESS_KEY: process.env.SOMA_TEST_S3_SECRET_KEY ?? 'test',
+        SOMA_KAFKA_BROKERS: process.env.SOMA_TEST_KAFKA_BROKERS ?? '127.0.0.1:9092',
+        SOMA_SERVER_RATE_LIMIT: '1000000',
+        SOMA_LOG_LEVEL: 'warn',
+      },
+    );
     procs.push(serve.child);
     const sql = await pgSqlClient({ url: postgresUrl, connectTimeoutMs: 5000, requestTimeoutMs: 30_000 });
     const { key } = await createApiKey(sql, { tenant: 'bench', subject: 'load' });
@@ -186,7 +202,7 @@ try {
     const clients = await serveClients(serve.line.url as string, key);
     results.push(await measure('cluster', serve.child.pid as number, () => clients()));
     await stop(serve.child);
-    await stop(standin.child);
+    if (standin) await stop(standin.child);
   }
 } finally {
   for (const child of procs) await stop(child).catch(() => {});
@@ -205,5 +221,5 @@ console.log(JSON.stringify(ratios));
 mkdirSync(join(root, 'bench/results'), { recursive: true });
 writeFileSync(
   join(root, 'bench/results/serve-throughput.json'),
-  `${JSON.stringify({ date: new Date().toISOString(), seconds, results, ratios, goal: 'cluster ≥ 0.3 of the floor' }, null, 2)}\n`,
+  `${JSON.stringify({ date: new Date().toISOString(), seconds, clusterVectors: vectorPath, results, ratios, goal: 'cluster ≥ 0.3 of the floor' }, null, 2)}\n`,
 );

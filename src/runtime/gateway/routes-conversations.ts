@@ -96,7 +96,6 @@ export function conversationRoutes(
         'Use a UUID per message.',
       );
     }
-    await conversations.get(principal.tenant, principal.subject, id); // 404 before any streaming
     const turnId = turnIdFor(principal.tenant, id, key);
     if (running.has(turnId)) {
       throw new HttpError(
@@ -112,7 +111,9 @@ export function conversationRoutes(
     const started = Date.now();
     const abort = new AbortController();
     let finished = false;
-    request.raw.on('close', () => {
+    // The client went away: the response closed before the turn finished. (The request's own 'close' is no
+    // signal for that: it fires as soon as the body has been read.)
+    reply.raw.on('close', () => {
       if (!finished) abort.abort();
     });
     let outcome = 'reply';
@@ -131,6 +132,15 @@ export function conversationRoutes(
         );
         const accept = String(request.headers.accept ?? '');
         if (accept.includes('text/event-stream')) {
+          // A turn that cannot start (e.g. no such conversation: 404) says so in its first event, before
+          // `started`; that is answered as a plain HTTP error, not as a stream.
+          const iterator = events[Symbol.asyncIterator]();
+          const first = await iterator.next();
+          if (!first.done && first.value.type === 'error') {
+            outcome = `error:${first.value.code}`;
+            await iterator.return?.(undefined);
+            throw turnError(first.value);
+          }
           reply.hijack();
           reply.raw.writeHead(200, {
             'Content-Type': 'text/event-stream; charset=utf-8',
@@ -139,12 +149,14 @@ export function conversationRoutes(
             'X-Accel-Buffering': 'no',
             ...request.rateHeaders,
           });
-          for await (const event of events) {
+          const send = (event: TurnEvent) => {
             if (event.type === 'error') outcome = `error:${event.code}`;
             if (event.type === 'tool_result') toolCalls.inc({ tool: event.name, status: event.status });
             const { type, ...data } = event;
             reply.raw.write(`event: ${SSE_NAME[type]}\ndata: ${JSON.stringify(data)}\n\n`);
-          }
+          };
+          if (!first.done) send(first.value);
+          for (let next = await iterator.next(); !next.done; next = await iterator.next()) send(next.value);
           reply.raw.end();
           return reply;
         }
@@ -156,7 +168,7 @@ export function conversationRoutes(
             toolCalls.inc({ tool: event.name, status: event.status });
           } else if (event.type === 'error') {
             outcome = `error:${event.code}`;
-            throw new HttpError(statusOfCode(event.code, event.retriable), event.code, event.message);
+            throw turnError(event);
           } else if (event.type === 'reply') {
             return { turnId, messageId: event.messageId, reply: event.text, toolCalls: tools };
           }
@@ -336,4 +348,10 @@ export function conversationRoutes(
       },
     },
   ];
+}
+
+/** The HTTP error of a turn's `error` event (a missing conversation is a 404 that says where to look). */
+function turnError(event: { code: string; message: string; retriable: boolean }): HttpError {
+  const hint = event.code === 'NOT_FOUND' ? 'List your conversations with GET /v1/conversations.' : undefined;
+  return new HttpError(statusOfCode(event.code, event.retriable), event.code, event.message, hint);
 }

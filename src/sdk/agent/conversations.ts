@@ -163,6 +163,9 @@ export class Conversations {
   /**
    * Records a completed turn: its user and assistant messages (replacing any of the same turn, so a retry
    * never duplicates them) and the turn result for idempotent retries. Restarts the session TTL.
+   * `loaded` is the conversation as the turn read it; without it the conversation is read again. Writes
+   * replace the whole conversation (last writer wins), so turns of one conversation must not overlap: the
+   * gateway runs them one after another.
    */
   async saveTurn(
     tenant: string,
@@ -171,8 +174,9 @@ export class Conversations {
     turn: CompletedTurn,
     userMessage: ConversationMessage,
     assistantMessage: ConversationMessage,
+    loaded?: ConversationState,
   ): Promise<void> {
-    const { state } = await this.get(tenant, subject, id);
+    const state = loaded ?? (await this.get(tenant, subject, id)).state;
     const messages = [
       ...state.messages.filter((m) => m.turnId !== turn.turnId),
       userMessage,

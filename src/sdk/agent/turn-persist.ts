@@ -7,7 +7,8 @@ import type {
 } from '../events/schemas/event-types.js';
 import { sealFields, subjectRefOf } from '../events/sealing/index.js';
 import type { NewAuditEntry } from '../stores/records/audit-log.js';
-import type { CompletedTurn, ConversationMessage } from './conversations.js';
+import type { MemoryRecord } from '../stores/vector-memory/vector-memory.js';
+import type { CompletedTurn, ConversationMessage, ConversationState } from './conversations.js';
 import type { ToolCall } from './model/model-provider.js';
 import { type ToolResult, toolExecutionEvents } from './tools/tool-executor.js';
 import type { TurnDeps } from './turn.js';
@@ -24,30 +25,33 @@ export interface TurnOutcome {
   readonly completed: CompletedTurn;
   readonly userMessage: ConversationMessage;
   readonly assistantMessage: ConversationMessage;
+  /** The conversation as the turn loaded it (the turn writes it back with its messages added). */
+  readonly state?: ConversationState;
 }
 
 /**
  * Persists a turn in the order that keeps a crash harmless:
- * 1. long-term memory: the user's message, under an id derived from the turn (a retry overwrites it);
- * 2. one records transaction: the turn-commit row, audit rows and outbox rows (events) — all or nothing,
- *    and nothing at all when the turn id was already committed;
- * 3. the session: the turn's messages and result, replacing any of the same turn.
- * A crash before 2 leaves no events and no messages; between 2 and 3, the retry rewrites only the session.
+ * 1. one records transaction: the turn-commit row, long-term memory (the user's message, under an id
+ *    derived from the turn) when memory lives in the records database, audit rows and outbox rows (events)
+ *    — all or nothing, and nothing at all when the turn id was already committed. Memory elsewhere (Qdrant,
+ *    or pgvector in its own database) is written just before, and a retry overwrites it;
+ * 2. the session: the turn's messages and result, replacing any of the same turn.
+ * A crash before 1 commits leaves no events and no messages; between 1 and 2, the retry rewrites only the
+ * session.
  */
 export async function persistTurn(deps: TurnDeps, request: TurnRequest, outcome: TurnOutcome): Promise<void> {
   const { stores } = deps;
   const { tenant, subject, conversationId, turnId } = request;
   const memoryId = `turn:${turnId}:user`;
-  await stores.memory.upsert([
-    {
-      id: memoryId,
-      tenant,
-      subject,
-      text: request.text,
-      embedding: outcome.vector,
-      metadata: { conversationId, turnId, role: 'user' },
-    },
-  ]);
+  const memory: MemoryRecord = {
+    id: memoryId,
+    tenant,
+    subject,
+    text: request.text,
+    embedding: outcome.vector,
+    metadata: { conversationId, turnId, role: 'user' },
+  };
+  if (!stores.memoryWithin) await stores.memory.upsert([memory]);
   // The pseudonymous subject ref of events is the id of the subject's key, and the un-redacted text travels
   // sealed with that key: erasure destroys the key, so the ref points at no one and the text is unreadable.
   const key = await stores.records.subjectKeys.getOrCreate(tenant, subject);
@@ -80,6 +84,7 @@ export async function persistTurn(deps: TurnDeps, request: TurnRequest, outcome:
       [tenant, turnId, conversationId],
     );
     if (inserted.rows.length === 0) return; // committed by an earlier attempt of this turn
+    if (stores.memoryWithin) await stores.memoryWithin(tx).upsert([memory]);
     await records.audit.appendMany(audit);
     await deps.outbox.writeEvents(tx, records, events);
   });
@@ -90,6 +95,7 @@ export async function persistTurn(deps: TurnDeps, request: TurnRequest, outcome:
     outcome.completed,
     outcome.userMessage,
     outcome.assistantMessage,
+    outcome.state,
   );
 }
 

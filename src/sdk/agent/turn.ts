@@ -51,7 +51,8 @@ const DEFAULTS = {
  * A turn id already completed in this conversation replays its stored result and runs nothing: that is how
  * a retried request with the same Idempotency-Key gets the first result. A turn interrupted before its
  * records transaction commits leaves no audit or outbox rows and no messages; its retry runs in full.
- * Failures end the stream with one `error` event; the generator itself only throws when aborted.
+ * Failures end the stream with one `error` event; the generator itself only throws when aborted. A turn
+ * that cannot start (bad input, no such conversation of this subject) yields that error before `started`.
  */
 export async function* runTurn(
   deps: TurnDeps,
@@ -59,7 +60,6 @@ export async function* runTurn(
   signal?: AbortSignal,
 ): AsyncGenerator<TurnEvent> {
   const options = { ...DEFAULTS, ...deps.options };
-  yield { type: 'started', turnId: request.turnId };
   try {
     if (typeof request.text !== 'string' || request.text.trim() === '') {
       yield failure('INVALID_INPUT', 'the message text is empty', false);
@@ -69,9 +69,11 @@ export async function* runTurn(
       yield failure('INVALID_INPUT', `the message is longer than ${options.maxTextBytes} bytes`, false);
       return;
     }
-
-    yield { type: 'step', name: 'session' };
+    // The conversation is loaded before `started`: a turn that cannot start (no such conversation, bad
+    // input) ends with an error as its first event, which the gateway answers as a plain HTTP error.
     const { state } = await deps.conversations.get(request.tenant, request.subject, request.conversationId);
+    yield { type: 'started', turnId: request.turnId };
+    yield { type: 'step', name: 'session' };
     const done = state.turns.find((t) => t.turnId === request.turnId);
     if (done) {
       yield* replay(done, request.text);
@@ -198,7 +200,15 @@ export async function* runTurn(
       reply,
       toolCalls: toolResults,
     };
-    await persistTurn(deps, request, { vector, reply, toolRuns, completed, userMessage, assistantMessage });
+    await persistTurn(deps, request, {
+      vector,
+      reply,
+      toolRuns,
+      completed,
+      userMessage,
+      assistantMessage,
+      state,
+    });
     yield { type: 'reply', messageId, text: reply };
   } catch (error) {
     if (signal?.aborted) throw error;

@@ -34,6 +34,11 @@ export interface Stores {
   readonly events: EventBus;
   /** The SQL database behind records (and, embedded, sessions, memory and the event log). */
   readonly sql: SqlClient;
+  /**
+   * Long-term memory bound to a transaction of {@link sql}, when memory lives in that same database
+   * (pgvector beside the records): a turn then writes memory, audit and outbox rows in one commit.
+   */
+  readonly memoryWithin?: (tx: SqlClient) => VectorMemory;
   /** Closes every store and connection, releasing the embedded data directory. */
   close(): Promise<void>;
 }
@@ -73,10 +78,16 @@ export async function openStores(config: SomaConfig, options: OpenStoresOptions 
     let memory: VectorMemory;
     let objects: ObjectStore;
     let events: EventBus;
+    let memoryWithin: ((tx: SqlClient) => VectorMemory) | undefined;
     if (config.profile === 'embedded') {
       sessions = new EmbeddedSessionStore({ sql, defaultTtlMs: config.retention.sessions });
       rateLimiter = new EmbeddedRateLimiter();
-      memory = await openPgvectorMemory(sql, { dimensions: config.vector.dimensions, migrate: false });
+      const pgvector = await openPgvectorMemory(sql, {
+        dimensions: config.vector.dimensions,
+        migrate: false,
+      });
+      memory = pgvector;
+      memoryWithin = (tx) => pgvector.within(tx);
       objects = createFsObjectStore(join(config.dataDir, 'objects'));
       events = new EmbeddedEventBus({ sql });
     } else {
@@ -93,15 +104,21 @@ export async function openStores(config: SomaConfig, options: OpenStoresOptions 
         defaultTtlMs: config.retention.sessions,
       });
       rateLimiter = await RedisRateLimiter.connect(redisOptions);
-      memory =
-        config.vector.backend === 'qdrant'
-          ? await openQdrantVectorMemory(
-              { url: config.qdrant.url, apiKey: config.qdrant.apiKey, ...timeouts },
-              { collection: config.qdrant.collection, dimensions: config.vector.dimensions },
-            )
-          : config.vector.postgresUrl
-            ? await openSeparatePgvector(config, closers)
-            : await openPgvectorMemory(sql, { dimensions: config.vector.dimensions, migrate: false });
+      if (config.vector.backend === 'qdrant') {
+        memory = await openQdrantVectorMemory(
+          { url: config.qdrant.url, apiKey: config.qdrant.apiKey, ...timeouts },
+          { collection: config.qdrant.collection, dimensions: config.vector.dimensions },
+        );
+      } else if (config.vector.postgresUrl) {
+        memory = await openSeparatePgvector(config, closers);
+      } else {
+        const pgvector = await openPgvectorMemory(sql, {
+          dimensions: config.vector.dimensions,
+          migrate: false,
+        });
+        memory = pgvector;
+        memoryWithin = (tx) => pgvector.within(tx);
+      }
       objects = createS3ObjectStore({ ...config.s3, ...timeouts });
       events = new KafkaEventBus({
         brokers: config.kafka.brokers,
@@ -120,6 +137,7 @@ export async function openStores(config: SomaConfig, options: OpenStoresOptions 
       objects,
       events,
       sql,
+      ...(memoryWithin ? { memoryWithin } : {}),
       close: closeAll,
     };
   } catch (error) {

@@ -34,6 +34,9 @@ export class SqlSubjectKeys implements SubjectKeys {
     const params = [checkId('tenant', tenant), checkId('subject', subject)];
     // A concurrent destroy between the insert and the read can empty the row: try again.
     for (let attempt = 0; attempt < 3; attempt++) {
+      // The usual case, a subject seen before, is one read.
+      const found = await this.find(tenant, subject);
+      if (found) return found;
       const inserted = await this.client.query<KeyRow>(
         `INSERT INTO soma_subject_keys (key_id, tenant_id, subject_id, key_material) VALUES ($3::uuid, $1, $2, $4::bytea)
          ON CONFLICT (tenant_id, subject_id) DO NOTHING RETURNING ${COLUMNS}`,

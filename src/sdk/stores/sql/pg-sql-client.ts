@@ -6,7 +6,7 @@ import {
   postgresUnavailable,
 } from '../../engines/postgres.js';
 import { TimeoutError } from '../../errors.js';
-import type { SqlClient, SqlResult } from './sql-client.js';
+import type { SqlClient, SqlResult, TransactionOptions } from './sql-client.js';
 
 /** Options of {@link pgSqlClient}. */
 export interface PgSqlOptions extends PostgresConnection {
@@ -116,8 +116,12 @@ class PgSqlClient implements SqlClient {
     await this.run((runner) => runner.query(text));
   }
 
-  async transaction<T>(work: (tx: SqlClient) => Promise<T>): Promise<T> {
-    if (!this.pool) return work(this); // already inside a transaction: join it
+  async transaction<T>(work: (tx: SqlClient) => Promise<T>, options?: TransactionOptions): Promise<T> {
+    if (!this.pool) {
+      // Already inside a transaction: join it.
+      if (options?.settings) await this.exec(options.settings);
+      return work(this);
+    }
     let client: pg.PoolClient;
     try {
       client = await this.connect(this.pool);
@@ -126,7 +130,8 @@ class PgSqlClient implements SqlClient {
     }
     const tx = new PgSqlClient(client, this.url, undefined);
     try {
-      await tx.query('BEGIN');
+      // The simple query protocol takes BEGIN and the settings in one round trip.
+      await tx.exec(options?.settings ? `BEGIN; ${options.settings}` : 'BEGIN');
       const result = await work(tx);
       await tx.query('COMMIT');
       client.release();

@@ -1,7 +1,7 @@
 import type { PGlite, Transaction } from '@electric-sql/pglite';
 import { openPglite } from '../../engines/pglite.js';
 import { UnavailableError } from '../../errors.js';
-import type { SqlClient, SqlResult } from './sql-client.js';
+import type { SqlClient, SqlResult, TransactionOptions } from './sql-client.js';
 
 /** A closed instance is like a stopped server: a typed, retriable error naming it, never a bare Error. */
 function translate(address: string, error: unknown): unknown {
@@ -59,11 +59,19 @@ class PgliteSqlClient implements SqlClient {
     }
   }
 
-  async transaction<T>(work: (tx: SqlClient) => Promise<T>): Promise<T> {
-    if (!this.owner) return work(this); // already inside a transaction: join it
+  async transaction<T>(work: (tx: SqlClient) => Promise<T>, options?: TransactionOptions): Promise<T> {
+    if (!this.owner) {
+      // Already inside a transaction: join it.
+      if (options?.settings) await this.exec(options.settings);
+      return work(this);
+    }
     await outsideForeignTransaction(this.owner);
     try {
-      return await this.owner.transaction((tx) => work(new PgliteSqlClient(tx, this.address, undefined)));
+      return await this.owner.transaction(async (tx) => {
+        const client = new PgliteSqlClient(tx, this.address, undefined);
+        if (options?.settings) await client.exec(options.settings);
+        return work(client);
+      });
     } catch (error) {
       throw translate(this.address, error);
     }

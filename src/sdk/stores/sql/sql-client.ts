@@ -9,14 +9,24 @@ export interface SqlResult<Row> {
   readonly rowCount: number;
 }
 
+/** Options of {@link SqlClient.transaction}. */
+export interface TransactionOptions {
+  /** Statements without parameters run at the start of the transaction (`SET LOCAL …`). */
+  readonly settings?: string;
+}
+
 /** A SQL session: a pool, a single connection, or a transaction. */
 export interface SqlClient {
   /** `$1`-style parameters. */
   query<Row = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<SqlResult<Row>>;
   /** Runs several statements without parameters (DDL, migrations). */
   exec(text: string): Promise<void>;
-  /** Runs `work` in one transaction: committed when it resolves, rolled back when it throws. */
-  transaction<T>(work: (tx: SqlClient) => Promise<T>): Promise<T>;
+  /**
+   * Runs `work` in one transaction: committed when it resolves, rolled back when it throws. `options.settings`
+   * are parameter-free statements (e.g. `SET LOCAL …`) run first; on a server they travel with `BEGIN` in one
+   * round trip. Inside a transaction already, `work` joins it and the settings apply to the rest of it.
+   */
+  transaction<T>(work: (tx: SqlClient) => Promise<T>, options?: TransactionOptions): Promise<T>;
   /** Which driver: `pglite` or `pg`. */
   readonly driver: 'pglite' | 'pg';
   /** Human-readable address for errors, without credentials. */

@@ -130,10 +130,26 @@ export class PgvectorVectorMemory implements VectorMemory {
     });
   }
 
+  /**
+   * This memory bound to `tx`, a transaction on the same database as its client (e.g. the records
+   * transaction of a turn, so memory, audit and outbox rows commit together). It skips `init()`: the table
+   * is this memory's. Closing it does nothing.
+   */
+  within(tx: SqlClient): PgvectorVectorMemory {
+    const bound = new PgvectorVectorMemory(tx, { ...this.options, ownsClient: false });
+    bound.iterativeScan = this.iterativeScan;
+    return bound;
+  }
+
   async upsert(records: readonly MemoryRecord[]): Promise<number> {
     const checked = checkRecords(records, this.dimensions);
     if (checked.length === 0) return 0;
     const perInsert = rowsPerInsert(this.dimensions);
+    // One statement is atomic by itself: no transaction (two round trips fewer).
+    if (checked.length <= perInsert) {
+      await this.run('upsert', () => this.insert(this.client, checked));
+      return checked.length;
+    }
     await this.run('upsert', () =>
       this.client.transaction(async (tx) => {
         for (let start = 0; start < checked.length; start += perInsert) {
@@ -173,22 +189,23 @@ export class PgvectorVectorMemory implements VectorMemory {
     const q = checkQuery(query, this.dimensions);
     const params: unknown[] = [vectorLiteral(q.vector), q.topK];
     const filter = where({ tenant: q.tenant, subject: q.subject }, params);
+    // ef_search bounds how many candidates HNSW returns; the iterative scan keeps going past filtered-out rows.
+    const settings = `SET LOCAL hnsw.ef_search = ${this.efSearch(q.topK)}${this.iterativeScan ? '; SET LOCAL hnsw.iterative_scan = relaxed_order' : ''}`;
     const rows = await this.run('search', () =>
-      this.client.transaction(async (tx) => {
-        // ef_search bounds how many candidates HNSW returns; the iterative scan keeps going past filtered-out rows.
-        await tx.exec(
-          `SET LOCAL hnsw.ef_search = ${this.efSearch(q.topK)}${this.iterativeScan ? '; SET LOCAL hnsw.iterative_scan = relaxed_order' : ''}`,
-        );
-        const result = await tx.query<Row>(
-          `WITH hits AS MATERIALIZED (
+      this.client.transaction(
+        async (tx) => {
+          const result = await tx.query<Row>(
+            `WITH hits AS MATERIALIZED (
              SELECT id, tenant_id, subject_id, text, metadata, created_at, embedding <=> $1::vector AS distance
              FROM ${VECTOR_MEMORY_TABLE} ${filter}
              ORDER BY embedding <=> $1::vector LIMIT $2)
            SELECT * FROM hits ORDER BY distance + 0, id`,
-          params,
-        );
-        return result.rows;
-      }),
+            params,
+          );
+          return result.rows;
+        },
+        { settings },
+      ),
     );
     const hits = rows.map((row) => ({
       record: {
