@@ -10,8 +10,9 @@
  * Each client owns one conversation and sends "hello" turns (the offline model answers from memory: a
  * full turn with session load, memory recall, audit + outbox rows, session write, relay to the event bus).
  * The cluster profile uses Redis, S3, Kafka and the Postgres server (records, audit, outbox: a fresh
- * database, dropped afterwards) from the services script; that server has no pgvector, so long-term memory
- * goes to a PGlite socket server in its own process (`vector.postgresUrl`).
+ * database, dropped afterwards) from the services script; long-term memory goes to a PGlite socket server in
+ * its own process (`vector.postgresUrl`, bench/serve/pgvector-standin.ts), also where the server has pgvector,
+ * so the figures stay comparable with earlier runs.
  * Results: bench/results/serve-throughput.json. Goal (cluster): ≥ 0.3 of the floor's throughput.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
