@@ -5,6 +5,8 @@
 #                           never stopped by this script.
 #   Apache Kafka (KRaft)    single combined broker+controller, jars from Maven Central.
 #   Adobe S3Mock            S3-compatible server (versioning, lifecycle config), Maven Central.
+#   pgvector                built from source into the Postgres server when it lacks the extension
+#                           (optional: without it the pgvector suites skip).
 #
 # Run `scripts/services.sh help` for the subcommands and the environment knobs.
 set -euo pipefail
@@ -34,6 +36,13 @@ S3_HEAP_OPTS="${SOMA_SERVICES_S3_HEAP_OPTS:--Xms64m -Xmx512m}"
 S3_READY_TIMEOUT="${SOMA_SERVICES_S3_READY_TIMEOUT:-90}"
 S3_STOP_TIMEOUT="${SOMA_SERVICES_S3_STOP_TIMEOUT:-20}"
 
+# 1 = build and install into the server if it lacks the extension, 0 = skip, force = rebuild and reinstall
+PGVECTOR_MODE="${SOMA_SERVICES_PGVECTOR:-1}"
+# Upstream source as served by Debian's pool; the checksum pins the exact tarball.
+PGVECTOR_VERSION=0.8.0
+PGVECTOR_SHA256=867a2c328d4928a5a9d6f052cd3bc78c7d60228a9b914ad32aa3db88e9de27b0
+PGVECTOR_SOURCE_URL="${SOMA_SERVICES_PGVECTOR_URL:-http://deb.debian.org/debian/pool/main/p/pgvector/pgvector_$PGVECTOR_VERSION.orig.tar.gz}"
+
 MVN_DEP_PLUGIN="org.apache.maven.plugins:maven-dependency-plugin:3.8.1"
 
 JAVA_BIN="${SOMA_SERVICES_JAVA:-java}"
@@ -59,6 +68,10 @@ S3MOCK_MARKER="$S3MOCK_DIST/.complete"
 S3_DATA="$DATA_DIR/s3mock"
 S3_PID="$RUN_DIR/s3mock.pid"
 S3_LOG="$LOG_DIR/s3mock.log"
+
+PGVECTOR_TARBALL="$SERVICES_HOME/pgvector_$PGVECTOR_VERSION.orig.tar.gz"
+PGVECTOR_BUILD="$SERVICES_HOME/pgvector-build"
+PGVECTOR_LOG="$LOG_DIR/pgvector.log"
 
 REDIS_LOG=/var/log/redis/ci.log
 
@@ -291,6 +304,153 @@ start_postgres() {
       die "postgres ($BIND_HOST:$PG_PORT): user '$PG_USER' cannot log in without a password (trust auth expected)"
     fi
   fi
+}
+
+# ----------------------------------------------------------------------------
+# pgvector (built from the upstream source into the running Postgres server)
+# ----------------------------------------------------------------------------
+pg_sql() { # DB SQL -- one value per line, empty on any error
+  timeout 10 psql -h "$BIND_HOST" -p "$PG_PORT" -U "$PG_USER" -d "$1" -w -X -Atq -c "$2" 2>/dev/null || true
+}
+
+pgvector_available() { [[ $(pg_sql "$PG_DB" "select 1 from pg_available_extensions where name = 'vector'") == 1 ]]; }
+
+pgvector_warn() { # REASON
+  printf 'services: WARNING: pgvector: %s\n' "$1" >&2
+  if pgvector_available; then
+    printf 'services: WARNING: continuing with the pgvector the server already has\n' >&2
+  else
+    printf 'services: WARNING: continuing without pgvector; the pgvector suites skip (SOMA_TEST_PGVECTOR_URL is not exported)\n' >&2
+  fi
+}
+
+# Tail of the build log, for warnings.
+pgvector_log_tail() {
+  printf -- '---- last lines of %s ----\n' "$PGVECTOR_LOG" >&2
+  tail -n 20 "$PGVECTOR_LOG" >&2 || true
+  printf -- '---- end of %s ----\n' "$PGVECTOR_LOG" >&2
+}
+
+# apt-get install PACKAGES...; `apt-get update` first only when the install fails (stale or empty lists).
+pgvector_apt_install() {
+  local apt=(env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 -y -q)
+  "${apt[@]}" install --no-install-recommends "$@" >>"$PGVECTOR_LOG" 2>&1 && return 0
+  info "pgvector: apt-get install $* failed; running apt-get update and trying again…"
+  "${apt[@]}" update >>"$PGVECTOR_LOG" 2>&1 || return 1
+  "${apt[@]}" install --no-install-recommends "$@" >>"$PGVECTOR_LOG" 2>&1
+}
+
+# Builds pgvector for the server's major version and installs it (make install). Never exits the script:
+# on any failure it prints why and returns 1.
+pgvector_build_install() {
+  local num major pg_config packages=() actual t0=$SECONDS
+  if ((EUID != 0)); then
+    pgvector_warn "installing pgvector needs root (apt-get, make install into the server's directories); run 'scripts/services.sh up' as root, or install pgvector $PGVECTOR_VERSION for this server yourself"
+    return 1
+  fi
+  num=$(pg_sql "$PG_DB" 'show server_version_num')
+  if ! [[ $num =~ ^[0-9]+$ ]]; then
+    pgvector_warn "could not read the server version from $BIND_HOST:$PG_PORT"
+    return 1
+  fi
+  major=$((num / 10000))
+  pg_config=/usr/lib/postgresql/$major/bin/pg_config
+  mkdir -p "$LOG_DIR"
+  printf '==== %s services.sh: pgvector %s for PostgreSQL %s ====\n' "$(date -Is)" "$PGVECTOR_VERSION" "$major" >>"$PGVECTOR_LOG"
+
+  # Server headers (postgresql-server-dev-<major>) and a C toolchain.
+  if ! [[ -x $pg_config && -f $("$pg_config" --includedir-server 2>/dev/null)/postgres.h ]]; then
+    packages+=("postgresql-server-dev-$major")
+  fi
+  command -v make >/dev/null 2>&1 || packages+=(make)
+  command -v gcc >/dev/null 2>&1 || packages+=(gcc)
+  if ((${#packages[@]} > 0)); then
+    if ! command -v apt-get >/dev/null 2>&1; then
+      pgvector_warn "no apt-get to install ${packages[*]} (the PostgreSQL $major server headers and a C toolchain are needed to build pgvector)"
+      return 1
+    fi
+    info "pgvector: apt-get install ${packages[*]}…"
+    if ! pgvector_apt_install "${packages[@]}"; then
+      pgvector_log_tail
+      pgvector_warn "apt-get install ${packages[*]} failed (see $PGVECTOR_LOG)"
+      return 1
+    fi
+  fi
+  if ! [[ -x $pg_config ]]; then
+    pgvector_warn "$pg_config not found after installing postgresql-server-dev-$major (is the server a Debian PostgreSQL $major?)"
+    return 1
+  fi
+
+  # Source tarball, cached; the checksum is checked on every use.
+  actual=$(sha256sum "$PGVECTOR_TARBALL" 2>/dev/null | cut -d' ' -f1 || true)
+  if [[ $actual != "$PGVECTOR_SHA256" ]]; then
+    info "pgvector: downloading $PGVECTOR_SOURCE_URL…"
+    rm -f "$PGVECTOR_TARBALL.tmp"
+    if ! curl -fsSL --retry 2 --connect-timeout 15 -m 300 -o "$PGVECTOR_TARBALL.tmp" "$PGVECTOR_SOURCE_URL" 2>>"$PGVECTOR_LOG"; then
+      rm -f "$PGVECTOR_TARBALL.tmp"
+      pgvector_warn "could not download $PGVECTOR_SOURCE_URL ($(tail -n1 "$PGVECTOR_LOG"))"
+      return 1
+    fi
+    actual=$(sha256sum "$PGVECTOR_TARBALL.tmp" | cut -d' ' -f1)
+    if [[ $actual != "$PGVECTOR_SHA256" ]]; then
+      rm -f "$PGVECTOR_TARBALL.tmp"
+      pgvector_warn "$PGVECTOR_SOURCE_URL has sha256 $actual, expected $PGVECTOR_SHA256; not building it"
+      return 1
+    fi
+    mv -f "$PGVECTOR_TARBALL.tmp" "$PGVECTOR_TARBALL"
+  fi
+
+  # Fresh build tree every time: a half-finished build never leaks into the next one.
+  rm -rf "$PGVECTOR_BUILD"
+  mkdir -p "$PGVECTOR_BUILD"
+  if ! tar -xzf "$PGVECTOR_TARBALL" -C "$PGVECTOR_BUILD" --strip-components=1 >>"$PGVECTOR_LOG" 2>&1; then
+    pgvector_log_tail
+    pgvector_warn "could not unpack $PGVECTOR_TARBALL"
+    return 1
+  fi
+  info "pgvector: building $PGVECTOR_VERSION for PostgreSQL $major…"
+  if ! make -C "$PGVECTOR_BUILD" -j"$(nproc)" PG_CONFIG="$pg_config" >>"$PGVECTOR_LOG" 2>&1; then
+    pgvector_log_tail
+    pgvector_warn "the build failed (see $PGVECTOR_LOG)"
+    return 1
+  fi
+  if ! make -C "$PGVECTOR_BUILD" install PG_CONFIG="$pg_config" >>"$PGVECTOR_LOG" 2>&1; then
+    pgvector_log_tail
+    pgvector_warn "make install failed (see $PGVECTOR_LOG)"
+    return 1
+  fi
+  info "pgvector: $PGVECTOR_VERSION installed into $("$pg_config" --pkglibdir) ($((SECONDS - t0))s)"
+}
+
+# The `up` step: make the vector extension available on the server and create it in $PG_DB. Never fails `up`.
+ensure_pgvector() {
+  case $PGVECTOR_MODE in
+    0)
+      info "pgvector: skipped (SOMA_SERVICES_PGVECTOR=0)"
+      return 0
+      ;;
+    1 | force) ;;
+    *)
+      pgvector_warn "SOMA_SERVICES_PGVECTOR=$PGVECTOR_MODE is not one of 1, 0, force"
+      return 0
+      ;;
+  esac
+  if [[ $PGVECTOR_MODE == force ]] || ! pgvector_available; then
+    pgvector_build_install || return 0
+    if ! pgvector_available; then
+      pgvector_warn "installed, but the server at $BIND_HOST:$PG_PORT still lists no vector extension (is it another PostgreSQL installation than /usr/lib/postgresql/<major>?)"
+      return 0
+    fi
+  fi
+  # The adapter's migration creates the extension itself when its role may; creating it here once, as the
+  # superuser, also serves roles that may not.
+  local out
+  if ! out=$(timeout 30 psql -h "$BIND_HOST" -p "$PG_PORT" -U "$PG_USER" -d "$PG_DB" -w -X -q -v ON_ERROR_STOP=1 \
+    -c 'CREATE EXTENSION IF NOT EXISTS vector WITH SCHEMA public' 2>&1); then
+    pgvector_warn "available on the server, but CREATE EXTENSION vector in database $PG_DB failed: ${out//$'\n'/ }"
+    return 0
+  fi
+  info "pgvector $(pg_sql "$PG_DB" "select extversion from pg_extension where extname = 'vector'") ready in database $PG_DB"
 }
 
 # ----------------------------------------------------------------------------
@@ -579,6 +739,7 @@ cmd_up() {
   kafka_preflight
   s3_preflight
   start_postgres
+  ensure_pgvector
   start_redis
   fetch_kafka
   fetch_s3mock
@@ -647,6 +808,18 @@ cmd_status() {
     fi
     ok=1
   fi
+  local vector created
+  if pgvector_available; then
+    vector=$(pg_sql "$PG_DB" "select extversion from pg_extension where extname = 'vector'")
+    created="not yet created in $PG_DB"
+    [[ -n $vector ]] && created="created in $PG_DB: $vector"
+    printf '%-9s up    %s (server has %s; %s)\n' pgvector "postgres://$PG_USER@$BIND_HOST:$PG_PORT/$PG_DB" \
+      "$(pg_sql "$PG_DB" "select default_version from pg_available_extensions where name = 'vector'")" "$created"
+  elif pg_up; then
+    printf '%-9s n/a   (the server has no vector extension; `up` as root builds it)\n' pgvector
+  else
+    printf '%-9s n/a   (postgres is down)\n' pgvector
+  fi
   if [[ -n ${SOMA_TEST_QDRANT_URL:-} ]]; then
     printf '%-9s ext   %s (not managed here)\n' qdrant "$SOMA_TEST_QDRANT_URL"
   else
@@ -669,6 +842,9 @@ SOMA_TEST_S3_REGION=us-east-1
 SOMA_TEST_S3_ACCESS_KEY=test
 SOMA_TEST_S3_SECRET_KEY=test
 EOF
+  if pgvector_available; then
+    printf 'export %s=%s\n' SOMA_TEST_PGVECTOR_URL "$(shq "postgres://$PG_USER@$BIND_HOST:$PG_PORT/$PG_DB")"
+  fi
   if [[ -n ${SOMA_TEST_QDRANT_URL:-} ]]; then
     printf 'export %s=%s\n' SOMA_TEST_QDRANT_URL "$(shq "$SOMA_TEST_QDRANT_URL")"
   fi
@@ -691,11 +867,17 @@ Starts the services the somaagent tests need, without Docker.
 Commands:
   up              start everything (idempotent): Postgres, Redis (only if down),
                   Kafka $KAFKA_VERSION (KRaft) and S3Mock $S3MOCK_VERSION; first run fetches
-                  the jars from Maven Central into the cache
+                  the jars from Maven Central into the cache. If the Postgres server
+                  lacks the vector extension, builds pgvector $PGVECTOR_VERSION from source and
+                  installs it (needs root: apt-get install postgresql-server-dev-<major>,
+                  make install); if that cannot be done it warns and goes on
+  pgvector        only the pgvector step of up
   down [--purge]  stop Kafka and S3Mock (Postgres and Redis are left alone);
                   --purge also deletes their data
   status          one line per service; exit 0 if all are up, 1 otherwise
+                  (pgvector and qdrant are optional and do not count)
   env             print export lines: eval "\$(scripts/services.sh env)"
+                  (SOMA_TEST_PGVECTOR_URL only when the server has pgvector)
   kafka-stop      stop only the Kafka broker (SIGTERM, SIGKILL after ${KAFKA_STOP_TIMEOUT}s),
                   return once its ports are closed; data is kept
   kafka-start     start only the Kafka broker; return once it answers requests
@@ -714,8 +896,11 @@ Environment:
   SOMA_SERVICES_KAFKA_VERSION, SOMA_SERVICES_S3MOCK_VERSION, SOMA_SERVICES_JAVA (Java 17+ binary)
   SOMA_SERVICES_KAFKA_HEAP_OPTS, SOMA_SERVICES_S3_HEAP_OPTS, SOMA_SERVICES_KAFKA_READY_TIMEOUT, SOMA_SERVICES_S3_READY_TIMEOUT,
   SOMA_SERVICES_KAFKA_STOP_TIMEOUT, SOMA_SERVICES_S3_RETAIN=1 (keep S3 objects across S3Mock restarts)
+  SOMA_SERVICES_PGVECTOR=1 (default: build pgvector if the server lacks it), 0 (skip the step),
+    force (rebuild and reinstall pgvector $PGVECTOR_VERSION even if the server has the extension)
+  SOMA_SERVICES_PGVECTOR_URL (source tarball; default Debian's pool, must have sha256 ${PGVECTOR_SHA256:0:12}…)
   SOMA_TEST_QDRANT_URL (passed through by env if set; no Qdrant is started)
-Logs: $LOG_DIR/{kafka,s3mock}.log
+Logs: $LOG_DIR/{kafka,s3mock,pgvector}.log
 EOF
 }
 
@@ -740,6 +925,11 @@ main() {
       take_lock
       kafka_stop
       kafka_start
+      ;;
+    pgvector)
+      take_lock
+      pg_up || die "postgres ($BIND_HOST:$PG_PORT) is not running; run scripts/services.sh up"
+      ensure_pgvector
       ;;
     kafka-tool) cmd_kafka_tool "$@" ;;
     help | -h | --help) cmd_help ;;

@@ -2,9 +2,9 @@
  * Erase time for one subject with 1,000 records per store while the stores hold 10k versus 1M records of
  * other subjects: erasure finds a person by index, so its cost must follow the person's data, not the
  * store's size (goal: ratio ≤ 1.5). Stores measured: records on the Postgres server (audit log, subject key),
- * vector memory on pgvector in PGlite (the Debian Postgres server has no pgvector; the HNSW index is dropped
- * before seeding, since building it over 1M rows in WASM takes far longer than the run, and a DELETE does not
- * touch it), sessions in Redis. Objects (S3) and Kafka are left out: S3Mock cannot hold 1M objects here.
+ * vector memory on pgvector in PGlite (also where the server has pgvector, so runs stay comparable; the HNSW
+ * index is dropped before seeding, since building it over 1M rows in WASM takes far longer than the run, and a
+ * DELETE does not touch it), sessions in Redis. Objects (S3) and Kafka are left out: S3Mock cannot hold 1M objects here.
  *
  * Peer, in the same run: finding the same subject by scanning instead of by index (Postgres and PGlite with
  * the subject filter hidden from the index, Redis SCAN over the tenant's session keys) — what erasure would
@@ -363,8 +363,7 @@ try {
       warmUpRounds: WARMUP,
       stores: {
         records: 'Postgres server (audit log rows; subject key), one schema per set',
-        vectors:
-          'pgvector on PGlite (Postgres server lacks pgvector), one instance per set; HNSW index dropped before seeding',
+        vectors: 'pgvector on PGlite, one instance per set; HNSW index dropped before seeding',
         sessions: `Redis (session keys + per-subject index sets), logical databases ${REDIS_DBS.join(' and ')}`,
         notMeasured:
           'objects (S3Mock cannot hold 1M objects here), Kafka tombstones (no compacted topic configured)',

@@ -1,5 +1,5 @@
 /**
- * A Postgres with pgvector for benchmarks on machines whose Postgres server lacks the extension: PGlite
+ * A Postgres with pgvector for benchmarks that must not depend on the server's extension: PGlite
  * (with pgvector) behind the project's PGlite socket server, in its own process. Prints `{"url": …}` when
  * ready. One PGlite session serves every connection, one batch at a time.
  *

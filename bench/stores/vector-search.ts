@@ -4,8 +4,9 @@
  * plus load rate, index build time and exact SQL search (index disabled) for scale.
  *
  * Paths: PGlite embedded (data directory in a temp dir), and the `pg` driver: against the Postgres server of
- * `--pg-url` when it has pgvector, otherwise against PGlite's socket server over the same data (labelled so:
- * that measures the driver and wire protocol, not a Postgres server).
+ * `--pg-url` when it has pgvector (`scripts/services.sh up` installs it; a random schema, dropped afterwards),
+ * otherwise against PGlite's socket server over the same data (labelled so: that measures the driver and wire
+ * protocol, not a Postgres server). Both paths also run with ef_search 100.
  *
  * Data: `--clusters` Gaussian clusters. Each centroid is a random unit vector; each point is its centroid plus
  * isotropic Gaussian noise of total norm ≈ `--spread` (per-dimension σ = spread/√dims), normalised. Queries are
@@ -268,6 +269,7 @@ try {
 
   // The server path: a real Postgres with pgvector if --pg-url has one, else the pg driver over PGlite's socket.
   let serverNote: string;
+  let serverVersions: { pg: string; vector: string } | undefined;
   const probe = await pgSqlClient({ url: pgUrl, connectTimeoutMs: 3_000, requestTimeoutMs: 600_000 }).catch(
     () => undefined,
   );
@@ -290,12 +292,29 @@ try {
       await server.exec(`DROP INDEX ${INDEX}`);
       const serverLoad = await load(serverStore);
       const serverBuild = await buildIndex(server);
+      const serverStats = await serverStore.stats();
+      const serverWider = new PgvectorVectorMemory(server, {
+        dimensions: dims,
+        migrate: false,
+        efSearch: WIDE_EF,
+      });
+      await serverWider.init();
       await measure(`Postgres server ${server.address}`, 'pg', serverStore, server, {
         loadSeconds: round(serverLoad, 1),
         loadRowsPerSecond: Math.round(n / serverLoad),
         indexBuildSeconds: round(serverBuild, 1),
+        tableBytes: serverStats.bytes,
+        hnswIndexBytes: serverStats.details.hnswIndexBytes,
       });
-      serverNote = `Postgres server at ${server.address} with pgvector`;
+      await measure(`Postgres server ${server.address}, ef_search ${WIDE_EF}`, 'pg', serverWider, server, {
+        efSearch: WIDE_EF,
+      });
+      serverVersions = (
+        await server.query<{ pg: string; vector: string }>(
+          "SELECT current_setting('server_version') AS pg, (SELECT extversion FROM pg_extension WHERE extname = 'vector') AS vector",
+        )
+      ).rows[0];
+      serverNote = `Postgres server at ${server.address} with pgvector ${serverVersions?.vector ?? '?'}`;
     } finally {
       await server.exec(`DROP SCHEMA ${schema} CASCADE`).catch(() => {});
       await server.close();
@@ -381,7 +400,14 @@ try {
             .map((value) => round(value, 2))
             .join(' '),
         },
-        versions: { pglite, postgres: versions?.pg, pgvector: versions?.vector },
+        versions: {
+          pglite,
+          postgres: versions?.pg,
+          pgvector: versions?.vector,
+          ...(serverVersions
+            ? { server: { postgres: serverVersions.pg, pgvector: serverVersions.vector } }
+            : {}),
+        },
         params: { n, dims, queries: queryCount, k, clusters, spread, tenants, seed, batch: BATCH },
         generator: `${clusters} Gaussian clusters: random unit centroids, point = centroid + N(0, (${spread}/√${dims})²·I), normalised; queries drawn the same way; mulberry32(${seed}) + Box–Muller`,
         index: {

@@ -8,25 +8,31 @@ import { createEventCodec } from '../../src/sdk/events/codec/event-codec.js';
 import type { ConversationEvent, ToolExecution } from '../../src/sdk/events/schemas/event-types.js';
 import { loadSchemaCatalog } from '../../src/sdk/events/schemas/schema-catalog.js';
 import { pgSqlClient } from '../../src/sdk/stores/sql/pg-sql-client.js';
+import { createTestDatabase, type TestDatabase } from '../support/pg-database.js';
 import { type ServeProcess, startServe } from '../support/serve.js';
 import { describeWithServices, randomName, testEnv } from '../support/services.js';
 
 // The cluster profile end to end: Redis (sessions, rate limits), S3 (artifacts), Kafka (events) are the
-// real engines; the Postgres server here has no pgvector, so a PGlite socket server stands in as the
-// Postgres with pgvector (records, memory).
+// real engines. Records and memory go to the Postgres server of SOMA_TEST_PGVECTOR_URL (in a database of its
+// own: the cluster profile works in `public`); without one, a PGlite socket server with pgvector stands in.
 describeWithServices(['redis', 's3', 'kafka'], 'somaagent serve --profile cluster', (address) => {
-  let db: PGlite;
-  let pgServer: PgliteSocketServer;
+  let db: PGlite | undefined;
+  let pgServer: PgliteSocketServer | undefined;
+  let database: TestDatabase | undefined;
   let env: Record<string, string>;
   const processes: ServeProcess[] = [];
 
   beforeAll(async () => {
-    db = await PGlite.create({ extensions: { vector } });
-    pgServer = await startPgliteSocketServer(db, { host: '127.0.0.1', port: 0 });
+    const server = testEnv('SOMA_TEST_PGVECTOR_URL');
+    if (server) {
+      database = await createTestDatabase(server, 'soma_serve');
+    } else {
+      db = await PGlite.create({ extensions: { vector } });
+      pgServer = await startPgliteSocketServer(db, { host: '127.0.0.1', port: 0 });
+    }
     env = {
       SOMA_PROFILE: 'cluster',
-      SOMA_POSTGRES_URL:
-        testEnv('SOMA_TEST_PGVECTOR_URL') ?? `postgres://postgres@${pgServer.address}/postgres`,
+      SOMA_POSTGRES_URL: database?.url ?? `postgres://postgres@${pgServer?.address}/postgres`,
       SOMA_REDIS_URL: address.redis?.() as string,
       SOMA_REDIS_KEY_PREFIX: randomName('soma').replace(/-/g, '_'),
       SOMA_S3_ENDPOINT: address.s3?.() as string,
@@ -39,6 +45,7 @@ describeWithServices(['redis', 's3', 'kafka'], 'somaagent serve --profile cluste
   }, 60_000);
   afterAll(async () => {
     for (const p of processes) await p.stop().catch(() => {});
+    await database?.drop();
     await pgServer?.stop();
     await db?.close();
   });

@@ -4,12 +4,12 @@ import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite-pgvector';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../src/sdk/config/resolve.js';
 import { DataDirLockedError } from '../../src/sdk/engines/data-dir-lock.js';
 import { openStores, type Stores } from '../../src/sdk/stores/factory.js';
 import { subjectKey } from '../../src/sdk/stores/objects/object-keys.js';
+import { createTestDatabase, serverHasPgvector, type TestDatabase } from '../support/pg-database.js';
 import { describeWithServices, randomName, testEnv } from '../support/services.js';
 
 const unit = (i: number) => Array.from({ length: 8 }, (_, j) => (j === i ? 1 : 0));
@@ -66,20 +66,44 @@ describe('openStores, embedded profile', () => {
 });
 
 describeWithServices(['redis', 's3', 'kafka', 'postgres'], 'openStores, cluster profile', (address) => {
-  // The Postgres server here has no pgvector; a PGlite socket server stands in as a Postgres with pgvector.
-  let db: PGlite;
-  let server: PGLiteSocketServer;
+  // Stores need a Postgres with pgvector: the server of SOMA_TEST_PGVECTOR_URL in a database of its own (the
+  // cluster profile works in `public`), else a PGlite socket server with pgvector. Where pgvector is missing, a
+  // PGlite socket server without it; the test Postgres server too, when it lacks pgvector.
+  let withVector: PGlite;
+  let withVectorServer: PGLiteSocketServer;
+  let withoutVector: PGlite;
+  let withoutVectorServer: PGLiteSocketServer;
+  let database: TestDatabase | undefined;
   let pgvectorUrl = '';
+  let noPgvectorUrl = '';
   beforeAll(async () => {
-    db = await PGlite.create({ extensions: { vector } });
-    server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: 16 });
-    await server.start();
-    pgvectorUrl =
-      testEnv('SOMA_TEST_PGVECTOR_URL') ?? `postgres://postgres@${server.getServerConn()}/postgres`;
+    withVector = await PGlite.create({ extensions: { vector } });
+    withVectorServer = new PGLiteSocketServer({
+      db: withVector,
+      host: '127.0.0.1',
+      port: 0,
+      maxConnections: 16,
+    });
+    await withVectorServer.start();
+    withoutVector = await PGlite.create();
+    withoutVectorServer = new PGLiteSocketServer({
+      db: withoutVector,
+      host: '127.0.0.1',
+      port: 0,
+      maxConnections: 16,
+    });
+    await withoutVectorServer.start();
+    const server = testEnv('SOMA_TEST_PGVECTOR_URL');
+    if (server) database = await createTestDatabase(server, 'soma_factory');
+    pgvectorUrl = database?.url ?? `postgres://postgres@${withVectorServer.getServerConn()}/postgres`;
+    noPgvectorUrl = `postgres://postgres@${withoutVectorServer.getServerConn()}/postgres`;
   });
   afterAll(async () => {
-    await server?.stop();
-    await db?.close();
+    await database?.drop();
+    await withVectorServer?.stop();
+    await withVector?.close();
+    await withoutVectorServer?.stop();
+    await withoutVector?.close();
   });
 
   const cluster = (postgresUrl: string) =>
@@ -115,21 +139,26 @@ describeWithServices(['redis', 's3', 'kafka', 'postgres'], 'openStores, cluster 
     }
   });
 
-  it('on a Postgres without pgvector fails with a typed error naming the fix, and closes what it opened', async () => {
+  const expectPgvectorMissing = async (url: string) => {
+    const error = await openStores(cluster(url)).catch((e) => e);
+    expect(error.code).toBe('PGVECTOR_MISSING');
+    expect(error.message).toContain('pgvector extension is not available');
+    expect(error.hint).toMatch(/qdrant/);
+  };
+
+  it('on a Postgres without pgvector fails with a typed error naming the fix (PGlite socket server)', async () => {
+    await expectPgvectorMissing(noPgvectorUrl);
+  });
+
+  it('on the test Postgres server, when it lacks pgvector, fails the same way', async ({ skip }) => {
+    const server = address.postgres?.() as string;
+    skip(await serverHasPgvector(server), 'the test Postgres server has pgvector');
     // A database of its own, so the server's shared databases keep no tables from this test.
-    const admin = new pg.Client({ connectionString: address.postgres?.() });
-    await admin.connect();
-    const database = randomName('soma_factory').replace(/-/g, '_');
-    await admin.query(`CREATE DATABASE ${database}`);
+    const own = await createTestDatabase(server, 'soma_factory');
     try {
-      const url = new URL(address.postgres?.() as string);
-      url.pathname = `/${database}`;
-      const error = await openStores(cluster(url.toString())).catch((e) => e);
-      expect(error.code).toBe('PGVECTOR_MISSING');
-      expect(error.hint).toMatch(/qdrant/);
+      await expectPgvectorMissing(own.url);
     } finally {
-      await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
-      await admin.end();
+      await own.drop();
     }
   });
 });

@@ -1,7 +1,8 @@
 /**
  * Stores of the cluster profile built from the test services: records on Postgres in a random schema, Redis
- * sessions and rate limits under a random key prefix, S3 in a random bucket, Kafka, and pgvector memory on an
- * in-process PGlite (the Debian Postgres server has no pgvector). `dispose()` removes what it created.
+ * sessions and rate limits under a random key prefix, S3 in a random bucket, Kafka, and pgvector memory in the
+ * same schema when the Postgres server has pgvector (else on an in-process PGlite). `dispose()` removes what it
+ * created.
  */
 
 import { Redis } from 'ioredis';
@@ -15,6 +16,7 @@ import { migrate } from '../../src/sdk/stores/sql/migrate.js';
 import { pgSqlClient } from '../../src/sdk/stores/sql/pg-sql-client.js';
 import { openPgliteSqlClient } from '../../src/sdk/stores/sql/pglite-sql-client.js';
 import { openPgvectorMemory } from '../../src/sdk/stores/vector-memory/pgvector-vector-memory.js';
+import { serverHasPgvector } from './pg-database.js';
 import { randomName, testEnv } from './services.js';
 
 const TIMEOUTS = { connectTimeoutMs: 3000, requestTimeoutMs: 30_000 };
@@ -36,8 +38,12 @@ export async function openClusterStores(
   const keyPrefix = randomName('soma').replace(/-/g, '_');
   const sql = await pgSqlClient({ url: address.postgres, schema, ...TIMEOUTS });
   await migrate(sql, { dimensions: options.dimensions });
-  const vectorSql = await openPgliteSqlClient();
-  const memory = await openPgvectorMemory(vectorSql, { dimensions: options.dimensions, ownsClient: true });
+  const memory = (await serverHasPgvector(address.postgres))
+    ? await openPgvectorMemory(sql, { dimensions: options.dimensions })
+    : await openPgvectorMemory(await openPgliteSqlClient(), {
+        dimensions: options.dimensions,
+        ownsClient: true,
+      });
   const sessions = await RedisSessionStore.connect({
     url: address.redis,
     keyPrefix,
