@@ -44,6 +44,7 @@ describe('gateway: limits and isolation', () => {
     keys.admin = (await createApiKey(records, { tenant: 'acme', subject: 'ops', admin: true })).key;
     keys.mallory = (await createApiKey(records, { tenant: 'evil', subject: 'alice' })).key;
     keys.limited = (await createApiKey(records, { tenant: 'acme', subject: 'carol' })).key;
+    keys.dave = (await createApiKey(records, { tenant: 'acme', subject: 'dave' })).key;
   }, 90_000);
   afterAll(async () => {
     await server?.close();
@@ -118,6 +119,68 @@ describe('gateway: limits and isolation', () => {
     );
     // Another key is not affected.
     expect((await call('bob', '/v1/conversations')).status).toBe(200);
+  });
+
+  it('cancels a turn whose client goes away: nothing of it is saved', async () => {
+    const id = await create('dave');
+    const cancelled = async () => {
+      const text = await (await fetch(new URL('/metrics', server.url))).text();
+      return Number(/soma_turns_total\{outcome="cancelled"\} (\d+)/.exec(text)?.[1] ?? 0);
+    };
+    const before = await cancelled();
+    const abort = new AbortController();
+    const response = await call('dave', `/v1/conversations/${id}/messages`, {
+      method: 'POST',
+      headers: { Accept: 'text/event-stream' },
+      body: JSON.stringify({ text: '/run const e = Date.now() + 1500; while (Date.now() < e) {} "late"' }),
+      signal: abort.signal,
+    });
+    expect(response.status).toBe(200);
+    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+    const decoder = new TextDecoder();
+    let seen = '';
+    while (!seen.includes('event: tool_start')) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      seen += decoder.decode(value, { stream: true });
+    }
+    expect(seen).toContain('event: tool_start');
+    abort.abort();
+    await expect.poll(cancelled, { timeout: 15_000 }).toBe(before + 1);
+    const history = (await (await call('dave', `/v1/conversations/${id}/messages`)).json()) as {
+      messages: unknown[];
+    };
+    expect(history.messages).toEqual([]);
+  });
+
+  it('answers a stream request for a missing conversation with a plain 404, not a stream', async () => {
+    const response = await call('dave', '/v1/conversations/00000000-0000-4000-8000-000000000000/messages', {
+      method: 'POST',
+      headers: { Accept: 'text/event-stream' },
+      body: '{"text":"hi"}',
+    });
+    expect(response.status).toBe(404);
+    expect(response.headers.get('content-type')).toMatch(/^application\/json/);
+    const body = (await response.json()) as { error: { code: string; hint?: string } };
+    expect(body.error.code).toBe('NOT_FOUND');
+    expect(body.error.hint).toMatch(/GET \/v1\/conversations/);
+  });
+
+  it('streams a burst of model tokens as one token event whose text is the reply', async () => {
+    const id = await create('dave');
+    const response = await call('dave', `/v1/conversations/${id}/messages`, {
+      method: 'POST',
+      headers: { Accept: 'text/event-stream' },
+      body: '{"text":"hello there"}',
+    });
+    const stream = await response.text();
+    const data = (name: string) =>
+      [...stream.matchAll(new RegExp(`event: ${name}\ndata: (.*)\n`, 'g'))].map(
+        (m) => JSON.parse(m[1] as string) as { text: string },
+      );
+    const reply = data('reply')[0]?.text ?? '';
+    expect(reply.split(/\s+/).length).toBeGreaterThan(1);
+    expect(data('token')).toEqual([{ text: reply }]);
   });
 
   it('answers a concurrent retry of a running turn with 409', async () => {

@@ -119,6 +119,8 @@ export function conversationRoutes(
     let outcome = 'reply';
     try {
       return await inTurn(`${principal.tenant}\0${id}`, async () => {
+        const accept = String(request.headers.accept ?? '');
+        const streaming = accept.includes('text/event-stream');
         const events = deps.worker.runTurn(
           {
             tenant: principal.tenant,
@@ -128,10 +130,9 @@ export function conversationRoutes(
             turnId,
             actor: actor(principal.keyId),
           },
-          { deadlineMs: deps.config.server.turnTimeout, signal: abort.signal },
+          { deadlineMs: deps.config.server.turnTimeout, signal: abort.signal, finalOnly: !streaming },
         );
-        const accept = String(request.headers.accept ?? '');
-        if (accept.includes('text/event-stream')) {
+        if (streaming) {
           // A turn that cannot start (e.g. no such conversation: 404) says so in its first event, before
           // `started`; that is answered as a plain HTTP error, not as a stream.
           const iterator = events[Symbol.asyncIterator]();

@@ -10,7 +10,8 @@ export interface WorkerClient {
   /** Runs a turn on some worker and yields its events. Ends with a `reply` or an `error` event. */
   runTurn(
     request: TurnRequest,
-    options?: { deadlineMs?: number; signal?: AbortSignal },
+    /** `finalOnly`: only tool_result, reply and error events (for a caller that waits for the whole turn). */
+    options?: { deadlineMs?: number; signal?: AbortSignal; finalOnly?: boolean },
   ): AsyncIterable<TurnEvent>;
   /** Whether a worker answers the health check with SERVING within `timeoutMs`. */
   healthy(timeoutMs?: number): Promise<boolean>;
@@ -53,6 +54,7 @@ export function createWorkerClient(addresses: readonly string[]): WorkerClient {
           text: request.text,
           turnId: request.turnId,
           actor: request.actor,
+          finalOnly: options.finalOnly ?? false,
         },
         new Metadata(),
         { deadline },

@@ -6,6 +6,34 @@ import type { TurnEvent as GrpcTurnEvent } from './generated/somaagent/worker/v1
 import type { TurnRequest__Output } from './generated/somaagent/worker/v1/TurnRequest.js';
 import { loadProtocol, toGrpcEvent, WORKER_SERVICE } from './grpc-protocol.js';
 
+/** What a `final_only` caller receives: everything else of a turn is skipped. */
+const FINAL_EVENTS: ReadonlySet<string> = new Set(['tool_result', 'reply', 'error']);
+
+/**
+ * Joins tokens that arrive together (a model that produces a burst, as the offline model does) into one
+ * message: the text waits at most until the event loop's next turn, or until another event is sent.
+ * Every message costs a frame and a write on both sides, so a reply of 40 words is one message, not 40.
+ */
+function tokenBuffer(send: (text: string) => void): { add(text: string): void; flush(): void } {
+  let pending = '';
+  let timer: NodeJS.Immediate | undefined;
+  const flush = () => {
+    if (timer) clearImmediate(timer);
+    timer = undefined;
+    if (pending === '') return;
+    const text = pending;
+    pending = '';
+    send(text);
+  };
+  return {
+    add(text) {
+      pending += text;
+      timer ??= setImmediate(flush);
+    },
+    flush,
+  };
+}
+
 /** A running conversation worker. */
 export interface WorkerServer {
   /** `host:port` it listens on. */
@@ -45,6 +73,7 @@ export async function startWorkerServer(options: WorkerServerOptions): Promise<W
       running.add(abort);
       call.on('cancelled', () => abort.abort(new Error('the turn was cancelled by the caller')));
       const request = call.request;
+      const tokens = tokenBuffer((text) => call.write({ token: { text } }));
       void (async () => {
         const started = Date.now();
         let outcome = 'reply';
@@ -64,8 +93,15 @@ export async function startWorkerServer(options: WorkerServerOptions): Promise<W
           )) {
             if (abort.signal.aborted) break;
             if (event.type === 'error') outcome = `error ${event.code}`;
+            if (request.finalOnly && !FINAL_EVENTS.has(event.type)) continue;
+            if (event.type === 'token') {
+              tokens.add(event.text);
+              continue;
+            }
+            tokens.flush();
             call.write(toGrpcEvent(event));
           }
+          tokens.flush();
           if (abort.signal.aborted) outcome = 'cancelled';
           call.end();
         } catch (error) {

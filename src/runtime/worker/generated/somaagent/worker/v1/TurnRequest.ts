@@ -8,6 +8,7 @@ export interface TurnRequest {
   'text'?: (string);
   'turnId'?: (string);
   'actor'?: (string);
+  'finalOnly'?: (boolean);
 }
 
 export interface TurnRequest__Output {
@@ -17,4 +18,5 @@ export interface TurnRequest__Output {
   'text': (string);
   'turnId': (string);
   'actor': (string);
+  'finalOnly': (boolean);
 }
