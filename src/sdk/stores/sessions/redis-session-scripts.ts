@@ -15,7 +15,7 @@
  *   bench/stores/redis-sessions.ts measures both in the same run).
  *
  * What the write script costs: per batch one MGET (plus one EXISTS when some sessions are absent); per
- * session one `SET PX`; per subject with sessions to index one variadic SADD, one PEXPIRETIME and, when
+ * session one `SET PXAT` (the envelope's `e`); per subject with sessions to index one variadic SADD, one PEXPIRETIME and, when
  * the index would expire too early, one PEXPIREAT. An overwrite already covered by its index (see
  * SET_SCRIPT) adds nothing to the index, so a running conversation's write is one `SET`. Each redis.call
  * costs about 1–3 µs of server time, several times a native command's, which is why the index is touched
@@ -37,15 +37,15 @@ end
 
 /**
  * Writes a batch. KEYS: the n session keys, then the m subject index keys of the batch (one per distinct
- * subject). ARGV[1] = n; per write i (from ARGV[4i-2]): TTL in ms, the 1-based number of its subject, its
- * encoded session id (the index member), the envelope tail `"sk":"<encoded subject>","state":<json>}`;
- * then per subject j: its encoded subject.
+ * subject). ARGV[1] = n; per write i (from ARGV[3i-1]): TTL in ms, the 1-based number of its subject, the
+ * envelope tail `"sk":"<encoded subject>","state":<json>}`; then per subject j: its encoded subject. A
+ * session's index member, its encoded id, is the last segment of its key.
  *
  * Returns `{now, created_1..created_n}` (ms, server clock), or `{-1, i}` when write i names a live session
  * of another subject. Every check comes before the first write, so a refused batch changes nothing: one
  * MGET reads the live sessions (their `sk` must match; a string that is not an envelope counts as absent
  * and is overwritten as new), one EXISTS finds a key MGET could not read (a foreign key of another type
- * under the prefix: error reply). Then the indexes, then one `SET PX` per session (keeping `c` of a live
+ * under the prefix: error reply). Then the indexes, then one `SET PXAT` per session (keeping `c` of a live
  * one). An error reply from SADD (a foreign index key) comes before any session is written; members
  * added to earlier indexes are harmless, since every reader checks a member's session and drops it.
  *
@@ -69,13 +69,13 @@ local function cover(e, ttl)
   return (floor(e / q) + 1) * q
 end
 local olds = redis.call('MGET', unpack(KEYS, 1, n))
-local skBase = 4 * n + 1
+local skBase = 3 * n + 1
 local created = {}
 local absent = {}
 local members = {}
 local covers = {}
 for i = 1, n do
-  local a = 4 * i - 2
+  local a = 3 * i - 1
   local slot = tonumber(ARGV[a + 1])
   local ttl = tonumber(ARGV[a])
   local e = now + ttl
@@ -102,7 +102,8 @@ for i = 1, n do
     elseif target > covers[slot] then
       covers[slot] = target
     end
-    list[#list + 1] = ARGV[a + 2]
+    -- The member is the encoded session id, the key's last segment (an encoded id holds no ':').
+    list[#list + 1] = string.match(KEYS[i], '^.*:(.*)$')
   end
 end
 if #absent > 0 and redis.call('EXISTS', unpack(absent)) > 0 then
@@ -119,17 +120,21 @@ for slot, list in pairs(members) do
   end
 end
 local tails = {}
+local ends = {}
 local out = {now}
 for i = 1, n do
-  local a = 4 * i - 2
+  local a = 3 * i - 1
   local ttl = ARGV[a]
   local tail = tails[ttl]
   if not tail then
-    tail = ',"u":' .. nowText .. ',"e":' .. string.format('%.0f', now + tonumber(ttl)) .. ','
+    ends[ttl] = string.format('%.0f', now + tonumber(ttl))
+    tail = ',"u":' .. nowText .. ',"e":' .. ends[ttl] .. ','
     tails[ttl] = tail
   end
   local c = created[i] or nowText
-  redis.call('SET', KEYS[i], '{"c":' .. c .. tail .. ARGV[a + 3], 'PX', ttl)
+  -- PXAT the envelope's own e: the key expires exactly when the envelope says (and PX would be rewritten
+  -- to PXAT for propagation anyway).
+  redis.call('SET', KEYS[i], '{"c":' .. c .. tail .. ARGV[a + 2], 'PXAT', ends[ttl])
   out[i + 1] = tonumber(c)
 end
 return out

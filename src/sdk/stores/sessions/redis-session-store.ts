@@ -117,7 +117,7 @@ export class RedisSessionStore implements SessionStore {
     if (n === 0) return [];
     // Arguments as SET_SCRIPT reads them: session keys, then one index key per distinct subject.
     const keys = new Array<string>(n);
-    const argv = new Array<string>(4 * n + 1);
+    const argv = new Array<string>(3 * n + 1);
     argv[0] = String(n);
     const slots = new Map<string, string>();
     const subjects: string[] = [];
@@ -127,8 +127,7 @@ export class RedisSessionStore implements SessionStore {
       const w = checked[i] as CheckedWrite;
       const tenant = keySegment(w.tenant);
       const sk = keySegment(w.subject);
-      const member = keySegment(w.sessionId);
-      keys[i] = this.keys.sessionOfSegments(tenant, member);
+      keys[i] = this.keys.sessionOfSegments(tenant, keySegment(w.sessionId));
       const index = this.keys.subjectSessionsOfSegments(tenant, sk);
       let slot = slots.get(index);
       if (slot === undefined) {
@@ -141,11 +140,10 @@ export class RedisSessionStore implements SessionStore {
         ttlMs = w.ttlMs;
         ttlText = String(ttlMs);
       }
-      const a = 4 * i + 1;
+      const a = 3 * i + 1;
       argv[a] = ttlText;
       argv[a + 1] = slot;
-      argv[a + 2] = member;
-      argv[a + 3] = `"sk":"${sk}","state":${w.stateJson}}`;
+      argv[a + 2] = `"sk":"${sk}","state":${w.stateJson}}`;
     }
     for (const sk of subjects) argv.push(sk);
     const reply = await this.run(() => this.scripts.somaSessionSet(keys.length, ...keys, ...argv));
