@@ -2,6 +2,10 @@
  * Session set/get throughput of the Redis SessionStore (batches through setMany/getMany, several batches in
  * flight) against `redis-benchmark -t set,get -P 16` on the same server, with the same value size, in the
  * same run (redis-benchmark before and after the adapter; their mean is the peer). Goal: ≥ 0.5× its rate.
+ * The peer runs with `-r <sessions>`, so it spreads over as many distinct keys as the adapter writes (without
+ * -r it writes and reads the one key `key:__rand_int__`, a smaller and always-cached working set; that
+ * figure is reported too, labelled, but is not the peer). Its keys `key:000000000000`… are written before it
+ * runs, so its GETs find values as the adapter's do (the keyspace hit rate of its GETs is reported).
  * Also measured, against the same peer: overwrites of live sessions (the usual write of a running
  * conversation), one call per session, and ioredis without the adapter: SET PX alone, the SET NX GET +
  * SADD + PEXPIRE pipeline a native-command write would need (no subject check: its ceiling), and MGET.
@@ -12,6 +16,7 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { renderTable } from '../../src/cli/render.js';
@@ -36,11 +41,15 @@ const keyPrefix = `bench_${randomBytes(6).toString('hex')}`;
 // The state serialises to exactly `size` bytes, the value size given to redis-benchmark.
 const state = { t: 'x'.repeat(size - JSON.stringify({ t: '' }).length) };
 
-/** Runs redis-benchmark and returns its SET and GET requests per second. */
-async function redisBenchmark(): Promise<{ set: number; get: number }> {
+/**
+ * Runs redis-benchmark (over `randomKeys` distinct keys, or over one key when undefined) and returns its SET
+ * and GET requests per second.
+ */
+async function redisBenchmark(randomKeys?: number): Promise<{ set: number; get: number }> {
   const { stdout } = await promisify(execFile)(
     'redis-benchmark',
     [
+      ...(randomKeys === undefined ? [] : ['-r', String(randomKeys)]),
       '-h',
       hostname,
       '-p',
@@ -110,8 +119,44 @@ const writesFrom = (start: number): SessionWrite[] =>
 const idsFrom = (start: number) =>
   Array.from({ length: Math.min(batch, total - start) }, (_, j) => `s${start + j}`);
 
+/** keyspace_hits and keyspace_misses so far (INFO stats; other clients share them). */
+async function keyspace(): Promise<{ hits: number; misses: number }> {
+  const info = await admin.info('stats');
+  return {
+    hits: Number(/keyspace_hits:(\d+)/.exec(info)?.[1]),
+    misses: Number(/keyspace_misses:(\d+)/.exec(info)?.[1]),
+  };
+}
+
+/** The peer over `total` keys: SET then GET, the GETs' hit rate measured around the run. */
+async function spreadBenchmark(): Promise<{ set: number; get: number; getHitRate: number }> {
+  const before = await keyspace();
+  const rates = await redisBenchmark(total);
+  const after = await keyspace();
+  const hits = after.hits - before.hits;
+  return { ...rates, getHitRate: hits / (hits + after.misses - before.misses) };
+}
+
 const admin = await connectRedis({ url, connectTimeoutMs: 2000, requestTimeoutMs: 30_000 });
 const benchKeyExisted = (await admin.exists('key:__rand_int__')) === 1;
+// redis-benchmark -r names its keys key:<12-digit number below -r>. Write the absent ones, remembering them
+// to delete at the end (keys another user left are kept as they are).
+const peerKeys = Array.from({ length: total }, (_, i) => `key:${String(i).padStart(12, '0')}`);
+const peerKeysWritten: string[] = [];
+{
+  const value = 'x'.repeat(size);
+  for (let i = 0; i < total; i += 1000) {
+    const chunk = peerKeys.slice(i, i + 1000);
+    const present = await admin.mget(chunk);
+    const pipeline = admin.pipeline();
+    chunk.forEach((key, j) => {
+      if (present[j] !== null) return;
+      pipeline.set(key, value);
+      peerKeysWritten.push(key);
+    });
+    await pipeline.exec();
+  }
+}
 const store = await RedisSessionStore.connect({
   url,
   keyPrefix,
@@ -119,13 +164,20 @@ const store = await RedisSessionStore.connect({
   requestTimeoutMs: 30_000,
 });
 try {
+  const oneKeyBefore = await redisBenchmark();
   const stats0 = await commandStats();
-  const before = await redisBenchmark();
+  const before = await spreadBenchmark();
   const stats1 = await commandStats();
 
-  // Warm-up: loads the scripts and JIT-compiles the paths.
-  await store.setMany(writesFrom(0));
-  await store.getMany('bench', idsFrom(0));
+  // Warm-up, on another tenant: loads the scripts and lets the JIT compile the paths (a gateway runs warm;
+  // one batch left the first tens of thousands of decodes unoptimised). A tenth of the sessions, written,
+  // overwritten and read.
+  const warmWrites = (start: number) => writesFrom(start).map((w) => ({ ...w, tenant: 'warmup' }));
+  for (let start = 0; start < total / 10; start += batch) {
+    await store.setMany(warmWrites(start));
+    await store.setMany(warmWrites(start));
+    await store.getMany('warmup', idsFrom(start));
+  }
 
   const stats2 = await commandStats();
   const batchedSet = await throughput(async (start) => {
@@ -151,6 +203,20 @@ try {
     sessionGet: usecPerCall(stats3, stats4, 'mget') / batch,
     sessionOverwrite: usecPerCall(stats4, stats5, 'evalsha') / batch,
   };
+  // Inside the write script: the commands it called, per session (calls and server µs; the script's own
+  // Lua work is the rest of its EVALSHA time).
+  const inside = (from: CommandStats, to: CommandStats) =>
+    Object.fromEntries(
+      ['mget', 'exists', 'sadd', 'pexpiretime', 'pexpireat', 'set'].map((command) => {
+        const a = to.get(command) ?? { calls: 0, usec: 0 };
+        const b = from.get(command) ?? { calls: 0, usec: 0 };
+        return [
+          command,
+          { callsPerSession: (a.calls - b.calls) / total, usecPerSession: (a.usec - b.usec) / total },
+        ];
+      }),
+    );
+  const scriptCommands = { set: inside(stats2, stats3), overwrite: inside(stats4, stats5) };
   // The same client library without the adapter: SET PX and MGET of the same values, pipelined alike.
   const value = JSON.stringify(state);
   const rawSet = await throughput(async (start) => {
@@ -181,17 +247,24 @@ try {
     await Promise.all(idsFrom(start).map((id) => store.get('bench', id)));
   });
 
-  const after = await redisBenchmark();
+  const after = await spreadBenchmark();
+  const oneKeyAfter = await redisBenchmark();
   const peer = { set: (before.set + after.set) / 2, get: (before.get + after.get) / 2 };
+  const oneKey = {
+    set: (oneKeyBefore.set + oneKeyAfter.set) / 2,
+    get: (oneKeyBefore.get + oneKeyAfter.get) / 2,
+  };
   const ratio = { set: batchedSet / peer.set, get: batchedGet / peer.get };
   const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 
   console.log(
-    `Redis ${redisAddress(url)}, ${total} sessions, state ${size} B, batches of ${batch}, ${inflight} in flight; node ${process.version}`,
+    `Redis ${redisAddress(url)}, ${total} sessions, state ${size} B, batches of ${batch}, ${inflight} in flight; node ${process.version}; load average ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
   );
   console.log(
     renderTable(
-      ['operation', 'ops/s', 'redis-benchmark ops/s (before / after)', 'ratio'],
+      ['operation', 'ops/s', `redis-benchmark -r ${total} ops/s (before / after)`, 'ratio'],
       [
         [
           'session set, setMany',
@@ -221,6 +294,18 @@ try {
           (nativeSet / peer.set).toFixed(2),
         ],
         ['ioredis MGET, no adapter', fmt(rawGet), fmt(peer.get), (rawGet / peer.get).toFixed(2)],
+        [
+          'redis-benchmark SET, one key (no -r; not the peer)',
+          fmt(oneKey.set),
+          `${fmt(peer.set)} (${fmt(oneKeyBefore.set)} / ${fmt(oneKeyAfter.set)})`,
+          (oneKey.set / peer.set).toFixed(2),
+        ],
+        [
+          'redis-benchmark GET, one key (no -r; not the peer)',
+          fmt(oneKey.get),
+          `${fmt(peer.get)} (${fmt(oneKeyBefore.get)} / ${fmt(oneKeyAfter.get)})`,
+          (oneKey.get / peer.get).toFixed(2),
+        ],
       ],
     ),
   );
@@ -229,6 +314,16 @@ try {
     `server µs per op (INFO commandstats): redis-benchmark SET ${us(server.benchmarkSet)}, GET ${us(server.benchmarkGet)}; ` +
       `session set ${us(server.sessionSet)}, overwrite ${us(server.sessionOverwrite)}, get ${us(server.sessionGet)}`,
   );
+  console.log(
+    `redis-benchmark -r GET keyspace hit rate: ${before.getHitRate.toFixed(3)} / ${after.getHitRate.toFixed(3)}; ` +
+      `ratios against the one-key figure: set ${(batchedSet / oneKey.set).toFixed(2)}, get ${(batchedGet / oneKey.get).toFixed(2)}`,
+  );
+  for (const [phase, commands] of Object.entries(scriptCommands)) {
+    const parts = Object.entries(commands)
+      .filter(([, c]) => c.callsPerSession > 0)
+      .map(([name, c]) => `${name} ${c.callsPerSession.toFixed(2)}× ${us(c.usecPerSession)}`);
+    console.log(`inside the script, per session (${phase}): ${parts.join(', ')}`);
+  }
   const met = ratio.set >= GOAL && ratio.get >= GOAL;
   console.log(`goal: batched set and get ≥ ${GOAL}× redis-benchmark -P 16 → ${met ? 'met' : 'NOT met'}`);
 
@@ -247,11 +342,19 @@ try {
         adapter: { batchedSet, batchedGet, batchedOverwrite, singleSet, singleGet },
         ioredisWithoutAdapter: { set: rawSet, get: rawGet, setSaddPexpire: nativeSet },
         serverMicrosecondsPerOp: server,
+        scriptCommandsPerSession: scriptCommands,
+        loadAverage: loadavg(),
         redisBenchmark: {
-          command: `redis-benchmark -t set,get -n ${total} -P 16 -q -d ${size}`,
+          command: `redis-benchmark -t set,get -n ${total} -P 16 -q -d ${size} -r ${total}`,
           before,
           after,
           mean: peer,
+        },
+        redisBenchmarkOneKey: {
+          command: `redis-benchmark -t set,get -n ${total} -P 16 -q -d ${size}`,
+          before: oneKeyBefore,
+          after: oneKeyAfter,
+          mean: oneKey,
         },
         ratio,
         goal: GOAL,
@@ -267,5 +370,7 @@ try {
   for await (const keys of stream)
     if ((keys as string[]).length > 0) await admin.unlink(...(keys as string[]));
   if (!benchKeyExisted) await admin.del('key:__rand_int__');
+  for (let i = 0; i < peerKeysWritten.length; i += 1000)
+    await admin.unlink(...peerKeysWritten.slice(i, i + 1000));
   admin.disconnect();
 }

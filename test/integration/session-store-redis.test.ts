@@ -83,8 +83,41 @@ describeWithService('redis', 'session store on Redis', (address) => {
         expect((await admin.smembers(`${base}:subj:alice:sess`)).sort()).toEqual(['a', 'c', 'd']);
         expect(await admin.smembers(`${base}:subj:bob:sess`)).toEqual(['b']);
         expect(await admin.pttl(`${base}:subj:alice:sess`)).toBeGreaterThan(45_000);
-        expect(await admin.pttl(`${base}:subj:bob:sess`)).toBeLessThanOrEqual(10_000);
+        // Up to the grid point after the session's expiry: TTL/16 later at most.
+        expect(await admin.pttl(`${base}:subj:bob:sess`)).toBeLessThanOrEqual(10_000 + 625);
         expect(await admin.pttl(`${base}:sess:a`)).toBeLessThanOrEqual(20_000);
+      } finally {
+        await store.close();
+      }
+    });
+
+    it('keeps the subject index alive at least as long as every session through overwrites of any TTL', async () => {
+      const store = await RedisSessionStore.connect({ url: address(), keyPrefix, defaultTtlMs: 60_000 });
+      try {
+        const tenant = randomName('tenant');
+        const base = `${keyPrefix}:${tenant}`;
+        const index = `${base}:subj:alice:sess`;
+        // Shorter and longer TTLs in turn: an overwrite that reaches past what the index covered must
+        // extend it, one that does not may leave it as it is.
+        for (const ttlMs of [2_000, 40_000, 1_000, 40_000, 50_000, 3_000, 200_000, 100]) {
+          await store.setMany([
+            { tenant, subject: 'alice', sessionId: 'a', state: ttlMs, ttlMs },
+            { tenant, subject: 'alice', sessionId: 'b', state: ttlMs, ttlMs: 1_000 },
+          ]);
+          const [indexTtl, aTtl, bTtl] = await Promise.all([
+            admin.pttl(index),
+            admin.pttl(`${base}:sess:a`),
+            admin.pttl(`${base}:sess:b`),
+          ]);
+          expect(indexTtl).toBeGreaterThanOrEqual(Math.max(aTtl, bTtl));
+          expect((await admin.smembers(index)).sort()).toEqual(['a', 'b']);
+        }
+        // A session deleted and written again is a new session: indexed again.
+        await store.delete(tenant, 'a');
+        await admin.srem(index, 'a');
+        await store.set({ tenant, subject: 'alice', sessionId: 'a', state: 1, ttlMs: 5_000 });
+        expect((await admin.smembers(index)).sort()).toEqual(['a', 'b']);
+        expect(await store.countBySubject(tenant, 'alice')).toBe(2);
       } finally {
         await store.close();
       }

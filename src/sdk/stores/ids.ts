@@ -24,7 +24,8 @@ export function checkId(kind: string, id: unknown): string {
       hint: `Pass a non-empty ${kind} id.`,
     });
   }
-  if (Buffer.byteLength(id, 'utf8') > MAX_ID_BYTES) {
+  // A UTF-16 unit takes at most 3 UTF-8 bytes, so short ids skip the byte count.
+  if (id.length * 3 > MAX_ID_BYTES && Buffer.byteLength(id, 'utf8') > MAX_ID_BYTES) {
     throw new InvalidInputError(`${kind} id is longer than ${MAX_ID_BYTES} bytes`, {
       hint: `Use a ${kind} id of at most ${MAX_ID_BYTES} UTF-8 bytes.`,
     });

@@ -55,7 +55,12 @@ export class RedisKeys {
   }
 
   session(tenant: string, sessionId: string): string {
-    return `${this.sessionPrefix(tenant)}${keySegment(sessionId)}`;
+    return this.sessionOfSegments(keySegment(tenant), keySegment(sessionId));
+  }
+
+  /** {@link session} of ids already made segments ({@link keySegment}). */
+  sessionOfSegments(tenant: string, sessionId: string): string {
+    return `${this.prefix}:${tenant}:sess:${sessionId}`;
   }
 
   /** {@link sessionPrefix} of a tenant id not yet checked: checks it (`InvalidInputError`) on the way. */
@@ -69,7 +74,12 @@ export class RedisKeys {
   }
 
   subjectSessions(tenant: string, subject: string): string {
-    return `${this.subjectPrefix(tenant)}${keySegment(subject)}:sess`;
+    return this.subjectSessionsOfSegments(keySegment(tenant), keySegment(subject));
+  }
+
+  /** {@link subjectSessions} of ids already made segments ({@link keySegment}). */
+  subjectSessionsOfSegments(tenant: string, subject: string): string {
+    return `${this.prefix}:${tenant}:subj:${subject}:sess`;
   }
 
   subjectRateLimits(tenant: string, subject: string): string {

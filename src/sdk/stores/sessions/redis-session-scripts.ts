@@ -7,20 +7,22 @@
  *   another's reply, so the check needs either WATCH (bound to a connection, so not usable on a client
  *   that several requests share, and retried under contention), or a compare-and-set command (`SET IFEQ`
  *   exists only from Redis 8.4; this store supports 7.0). Without one of them a read-then-write lets two
- *   writers of different subjects both believe they own a new id. Folding the check into commands that
- *   run anyway (`SET NX GET` creates an absent session and returns a present one) keeps it atomic only
- *   inside a script, where the refusal can undo the batch before anyone sees it.
+ *   writers of different subjects both believe they own a new id. Inside a script the batch's sessions are
+ *   read (one MGET) and checked before anything is written, so a refusal leaves nothing to undo.
  * - It is also faster here: each native command costs the client more than the server (about 5 µs of
  *   ioredis per command against 1–2 µs inside a script), so SET + SADD + PEXPIRE per session pipelined
  *   through ioredis reach fewer writes per second than one script per batch (the bench
  *   bench/stores/redis-sessions.ts measures both in the same run).
  *
- * What the write script costs, per session: one `SET NX GET PX` (creates, or returns the live value) and,
- * for an overwrite only, one `SET PX` that keeps `createdAt`; per subject of the batch: one variadic SADD
- * and one `PEXPIRE GT` (plus `PEXPIRE NX` when the index had no TTL yet). Arguments are passed as the
- * strings the commands take (TTL text, not Lua numbers), and the envelope head is built once per TTL.
+ * What the write script costs: per batch one MGET (plus one EXISTS when some sessions are absent); per
+ * session one `SET PXAT` (the envelope's `e`); per subject with sessions to index one variadic SADD, one PEXPIRETIME and, when
+ * the index would expire too early, one PEXPIREAT. An overwrite already covered by its index (see
+ * SET_SCRIPT) adds nothing to the index, so a running conversation's write is one `SET`. Each redis.call
+ * costs about 1–3 µs of server time, several times a native command's, which is why the index is touched
+ * only when needed. Arguments are passed as the strings the commands take (TTL text, not Lua numbers), and
+ * the envelope head is built once per TTL.
  *
- * Needs Redis 7.0 (`SET NX GET`, `PEXPIRE GT|NX`); checked at connect.
+ * Needs Redis 7.0 (`PEXPIRETIME`); checked at connect.
  */
 
 /**
@@ -36,82 +38,104 @@ end
 /**
  * Writes a batch. KEYS: the n session keys, then the m subject index keys of the batch (one per distinct
  * subject). ARGV[1] = n; per write i (from ARGV[3i-1]): TTL in ms, the 1-based number of its subject, the
- * envelope tail `"sk":"<encoded subject>","state":<json>}`; then per subject j: its encoded subject, the
- * longest TTL of its writes, the number k of its session ids, the k encoded session ids (index members).
+ * envelope tail `"sk":"<encoded subject>","state":<json>}`; then per subject j: its encoded subject. A
+ * session's index member, its encoded id, is the last segment of its key.
  *
  * Returns `{now, created_1..created_n}` (ms, server clock), or `{-1, i}` when write i names a live session
- * of another subject. Order makes a refused batch change nothing: first every session is created (`SET NX
- * GET`) or read, then the index, then the overwrites; a refusal, or an error reply on a key of the wrong
- * type (a foreign key under the prefix), deletes the sessions this call created before anyone can see
- * them, and no overwrite has happened yet. Index members added before an error are harmless: every reader
- * checks a member's session (it is absent) and drops it. A string value that does not parse as an
- * envelope is overwritten as new.
+ * of another subject. Every check comes before the first write, so a refused batch changes nothing: one
+ * MGET reads the live sessions (their `sk` must match; a string that is not an envelope counts as absent
+ * and is overwritten as new), one EXISTS finds a key MGET could not read (a foreign key of another type
+ * under the prefix: error reply). Then the indexes, then one `SET PXAT` per session (keeping `c` of a live
+ * one). An error reply from SADD (a foreign index key) comes before any session is written; members
+ * added to earlier indexes are harmless, since every reader checks a member's session and drops it.
+ *
+ * Index coverage: after a write of a session that expires at e with TTL t, its subject index expires no
+ * earlier than cover(e, t) = (floor(e/q)+1)·q with q = clamp(floor(t/16), 1, 3600000) ms, the grid point
+ * after e. An overwrite whose new cover is not later than its old session's cover (read from the old
+ * envelope: q from e − u) therefore finds itself indexed and covered already, and skips SADD and the TTL
+ * check; the other writes add their ids with one variadic SADD per subject, then read the index's
+ * PEXPIRETIME and move it to the largest cover of the batch when it is earlier (or unset). The index thus
+ * outlives its last session by less than q.
  */
 export const SET_SCRIPT = `
 local n = tonumber(ARGV[1])
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local nowText = string.format('%.0f', now)
-local open = '{"c":' .. nowText
-local tails = {}
-local sks = {}
-local p = 3 * n + 1
-for j = 1, #KEYS - n do
-  sks[j] = ARGV[p + 1]
-  p = p + 3 + tonumber(ARGV[p + 3])
+local floor = math.floor
+local function cover(e, ttl)
+  local q = floor(ttl / 16)
+  if q < 1 then q = 1 elseif q > 3600000 then q = 3600000 end
+  return (floor(e / q) + 1) * q
 end
+local olds = redis.call('MGET', unpack(KEYS, 1, n))
+local skBase = 3 * n + 1
 local created = {}
--- Deletes the sessions this call created among the first m writes (overwrites are not written yet).
-local function undo(m)
-  for j = 1, m do
-    if not created[j] then redis.call('DEL', KEYS[j]) end
+local absent = {}
+local members = {}
+local covers = {}
+for i = 1, n do
+  local a = 3 * i - 1
+  local slot = tonumber(ARGV[a + 1])
+  local ttl = tonumber(ARGV[a])
+  local e = now + ttl
+  local target = cover(e, ttl)
+  local old = olds[i]
+  local covered = false
+  if old then
+    local c, u, oe, sk = string.match(old, '^{"c":(%d+),"u":(%d+),"e":(%d+),"sk":"([^"]*)"')
+    if c then
+      if sk ~= ARGV[skBase + slot] then return {-1, i} end
+      created[i] = c
+      oe = tonumber(oe)
+      covered = target <= cover(oe, oe - tonumber(u))
+    end
+  else
+    absent[#absent + 1] = KEYS[i]
+  end
+  if not covered then
+    local list = members[slot]
+    if not list then
+      list = {}
+      members[slot] = list
+      covers[slot] = target
+    elseif target > covers[slot] then
+      covers[slot] = target
+    end
+    -- The member is the encoded session id, the key's last segment (an encoded id holds no ':').
+    list[#list + 1] = string.match(KEYS[i], '^.*:(.*)$')
   end
 end
+if #absent > 0 and redis.call('EXISTS', unpack(absent)) > 0 then
+  return redis.error_reply('WRONGTYPE a key where a session would go holds another type')
+end
+for slot, list in pairs(members) do
+  local index = KEYS[n + slot]
+  -- Added even when the member might be there, so an index lost to a manual delete heals.
+  local added = redis.pcall('SADD', index, unpack(list))
+  if type(added) == 'table' then return added end
+  local expires = redis.call('PEXPIRETIME', index)
+  if expires < covers[slot] then
+    redis.call('PEXPIREAT', index, string.format('%.0f', covers[slot]))
+  end
+end
+local tails = {}
+local ends = {}
+local out = {now}
 for i = 1, n do
   local a = 3 * i - 1
   local ttl = ARGV[a]
   local tail = tails[ttl]
   if not tail then
-    tail = ',"u":' .. nowText .. ',"e":' .. string.format('%.0f', now + tonumber(ttl)) .. ','
+    ends[ttl] = string.format('%.0f', now + tonumber(ttl))
+    tail = ',"u":' .. nowText .. ',"e":' .. ends[ttl] .. ','
     tails[ttl] = tail
   end
-  local old = redis.pcall('SET', KEYS[i], open .. tail .. ARGV[a + 2], 'NX', 'GET', 'PX', ttl)
-  if old then
-    if type(old) == 'table' then
-      undo(i - 1)
-      return old
-    end
-    local c, sk = string.match(old, '^{"c":(%d+),"u":%d+,"e":%d+,"sk":"([^"]*)"')
-    if c and sk ~= sks[tonumber(ARGV[a + 1])] then
-      undo(i - 1)
-      return {-1, i}
-    end
-    created[i] = c or nowText
-  end
-end
-p = 3 * n + 1
-for j = 1, #KEYS - n do
-  local index, ttl, k = KEYS[n + j], ARGV[p + 2], tonumber(ARGV[p + 3])
-  -- Always added, so an index lost to eviction or a manual delete heals on the next write.
-  local added = redis.pcall('SADD', index, unpack(ARGV, p + 4, p + 3 + k))
-  if type(added) == 'table' then
-    undo(n)
-    return added
-  end
-  -- GT treats a key without TTL as infinite: a new index gets its TTL from NX.
-  if redis.call('PEXPIRE', index, ttl, 'GT') == 0 then redis.call('PEXPIRE', index, ttl, 'NX') end
-  p = p + 3 + k
-end
-local out = {now}
-for i = 1, n do
-  local c = created[i]
-  if c then
-    local a = 3 * i - 1
-    redis.call('SET', KEYS[i], '{"c":' .. c .. tails[ARGV[a]] .. ARGV[a + 2], 'PX', ARGV[a])
-    out[i + 1] = tonumber(c)
-  else
-    out[i + 1] = now
-  end
+  local c = created[i] or nowText
+  -- PXAT the envelope's own e: the key expires exactly when the envelope says (and PX would be rewritten
+  -- to PXAT for propagation anyway).
+  redis.call('SET', KEYS[i], '{"c":' .. c .. tail .. ARGV[a + 2], 'PXAT', ends[ttl])
+  out[i + 1] = tonumber(c)
 end
 return out
 `;

@@ -86,7 +86,7 @@ export class RedisSessionStore implements SessionStore {
 
   async get(tenant: string, sessionId: string): Promise<Session | undefined> {
     const key = this.keys.checkedSessionPrefix(tenant) + checkedSegment('session', sessionId);
-    const raw = await this.run(() => this.client.get(key));
+    const raw = await this.run(() => this.client.getBuffer(key));
     return raw === null ? undefined : decodeSession(tenant, sessionId, raw);
   }
 
@@ -96,7 +96,8 @@ export class RedisSessionStore implements SessionStore {
     if (ids.length === 0) return [];
     const keys = new Array<string>(ids.length);
     for (let i = 0; i < ids.length; i++) keys[i] = prefix + checkedSegment('session', ids[i] as string);
-    const raws = await this.run(() => this.client.mget(keys));
+    // Replies as bytes: decodeSession reads the head from them and converts only the state.
+    const raws = await this.run(() => this.client.mgetBuffer(keys));
     const sessions = new Array<Session | undefined>(raws.length);
     for (let i = 0; i < raws.length; i++) {
       const raw = raws[i];
@@ -115,26 +116,36 @@ export class RedisSessionStore implements SessionStore {
     const n = checked.length;
     if (n === 0) return [];
     // Arguments as SET_SCRIPT reads them: session keys, then one index key per distinct subject.
-    const keys: string[] = [];
-    const argv: string[] = [String(n)];
-    const subjects = new Map<string, { slot: string; sk: string; ttlMs: number; members: string[] }>();
-    for (const w of checked) {
+    const keys = new Array<string>(n);
+    const argv = new Array<string>(3 * n + 1);
+    argv[0] = String(n);
+    const slots = new Map<string, string>();
+    const subjects: string[] = [];
+    let ttlMs = -1;
+    let ttlText = '';
+    for (let i = 0; i < n; i++) {
+      const w = checked[i] as CheckedWrite;
+      const tenant = keySegment(w.tenant);
       const sk = keySegment(w.subject);
-      const member = keySegment(w.sessionId);
-      keys.push(this.keys.session(w.tenant, w.sessionId));
-      const index = this.keys.subjectSessions(w.tenant, w.subject);
-      let subject = subjects.get(index);
-      if (subject === undefined) {
-        subject = { slot: String(subjects.size + 1), sk, ttlMs: w.ttlMs, members: [] };
-        subjects.set(index, subject);
-      } else if (w.ttlMs > subject.ttlMs) subject.ttlMs = w.ttlMs;
-      subject.members.push(member);
-      argv.push(String(w.ttlMs), subject.slot, `"sk":"${sk}","state":${w.stateJson}}`);
+      keys[i] = this.keys.sessionOfSegments(tenant, keySegment(w.sessionId));
+      const index = this.keys.subjectSessionsOfSegments(tenant, sk);
+      let slot = slots.get(index);
+      if (slot === undefined) {
+        subjects.push(sk);
+        keys.push(index);
+        slot = String(subjects.length);
+        slots.set(index, slot);
+      }
+      if (w.ttlMs !== ttlMs) {
+        ttlMs = w.ttlMs;
+        ttlText = String(ttlMs);
+      }
+      const a = 3 * i + 1;
+      argv[a] = ttlText;
+      argv[a + 1] = slot;
+      argv[a + 2] = `"sk":"${sk}","state":${w.stateJson}}`;
     }
-    for (const [index, subject] of subjects) {
-      keys.push(index);
-      argv.push(subject.sk, String(subject.ttlMs), String(subject.members.length), ...subject.members);
-    }
+    for (const sk of subjects) argv.push(sk);
     const reply = await this.run(() => this.scripts.somaSessionSet(keys.length, ...keys, ...argv));
     const now = reply[0] as number;
     if (now === -1) throw subjectConflict(checked[(reply[1] as number) - 1]?.sessionId ?? '');
