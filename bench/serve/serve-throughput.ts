@@ -2,7 +2,9 @@
  * `somaagent serve` turns per second and p50/p99 latency at 1, 16 and 64 concurrent clients, embedded and
  * cluster profiles, offline model, against the architecture's floor measured in the same run: a bare
  * HTTP → gRPC echo built with the same frameworks (bench/serve/echo-floor.ts). Also the resident memory of
- * `serve` idle and under load (peak VmRSS sampled every 100 ms).
+ * `serve` idle and under load (peak VmRSS sampled every 100 ms), and the CPU time each process spends per
+ * request (serve or the floor, this load generator, and in the cluster profile the Postgres backends of its
+ * database, Redis, Kafka and S3), which shows where a turn's cost lands on the machine's cores.
  *
  *   npm run build && eval "$(bash scripts/services.sh env)"
  *   npx tsx bench/serve/serve-throughput.ts [--seconds 10] [--profiles embedded,cluster] [--cpu-prof DIR]
@@ -16,7 +18,7 @@
  * Results: bench/results/serve-throughput.json. Goal (cluster): ≥ 0.3 of the floor's throughput.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -74,11 +76,54 @@ async function stop(child: ChildProcess) {
   await new Promise((r) => child.once('exit', r));
 }
 
+/**
+ * CPU time (user + system, ms) used so far by the processes that do a request's work, by role: `serve` (or
+ * the floor), `loadgen` (this process: the HTTP clients), `postgres` (backends of `database`), `redis`,
+ * `kafka`, `s3`, `standin`. Read from /proc, so it counts every thread (GC, libuv) of each process.
+ */
+function cpuByRole(pids: { serve: number; standin?: number }, database?: string): Map<string, number> {
+  const out = new Map<string, number>();
+  const add = (role: string, ms: number) => out.set(role, (out.get(role) ?? 0) + ms);
+  const tick = 1000 / 100; // USER_HZ
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const pid = Number(entry);
+    let stat: string;
+    let cmdline: string;
+    try {
+      stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
+    } catch {
+      continue; // gone meanwhile
+    }
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ms = (Number(fields[11]) + Number(fields[12])) * tick;
+    const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+    if (pid === pids.serve) add('serve', ms);
+    else if (pid === pids.standin) add('standin', ms);
+    else if (pid === process.pid) add('loadgen', ms);
+    else if (database && cmdline.startsWith('postgres: ') && cmdline.includes(` ${database} `))
+      add('postgres', ms);
+    else if (name === 'redis-server') add('redis', ms);
+    else if (name === 'java' && cmdline.includes('kafka.Kafka')) add('kafka', ms);
+    else if (name === 'java' && cmdline.includes('s3mock')) add('s3', ms);
+  }
+  return out;
+}
+
+type Measured = {
+  label: string;
+  rssIdleMb: number;
+  rssPeakMb: number;
+  runs: Array<LoadResult & { cpuMsPerRequest: Record<string, number> }>;
+};
+
 async function measure(
   label: string,
   pid: number,
   setup: (client: number) => Promise<(i: number) => Promise<boolean>>,
-): Promise<{ label: string; rssIdleMb: number; rssPeakMb: number; runs: LoadResult[] }> {
+  cpu: () => Map<string, number> = () => cpuByRole({ serve: pid }),
+): Promise<Measured> {
   const clients = await Promise.all(Array.from({ length: Math.max(...CONCURRENCY) }, (_, c) => setup(c)));
   await runLoad(4, 2000, (c, i) => (clients[c] as (i: number) => Promise<boolean>)(i)); // warm-up
   await new Promise((r) => setTimeout(r, 1000));
@@ -87,14 +132,24 @@ async function measure(
   const sampler = setInterval(() => {
     rssPeakMb = Math.max(rssPeakMb, rssMb(pid));
   }, 100);
-  const runs: LoadResult[] = [];
+  const runs: Measured['runs'] = [];
   for (const concurrency of CONCURRENCY) {
+    const before = cpu();
     const result = await runLoad(concurrency, seconds * 1000, (c, i) =>
       (clients[c] as (i: number) => Promise<boolean>)(i),
     );
-    runs.push(result);
+    const after = cpu();
+    const cpuMsPerRequest: Record<string, number> = {};
+    for (const [role, ms] of after) {
+      const used = (ms - (before.get(role) ?? 0)) / Math.max(1, result.requests);
+      if (used > 0) cpuMsPerRequest[role] = Number(used.toFixed(2));
+    }
+    runs.push({ ...result, cpuMsPerRequest });
+    const cpuText = Object.entries(cpuMsPerRequest)
+      .map(([role, ms]) => `${role} ${ms}`)
+      .join(', ');
     console.log(
-      `${label.padEnd(9)} c=${String(concurrency).padStart(2)}  ${String(result.perSecond).padStart(8)}/s  p50 ${result.p50Ms} ms  p99 ${result.p99Ms} ms  errors ${result.errors}`,
+      `${label.padEnd(9)} c=${String(concurrency).padStart(2)}  ${String(result.perSecond).padStart(8)}/s  p50 ${result.p50Ms} ms  p99 ${result.p99Ms} ms  errors ${result.errors}  CPU ms/request: ${cpuText}`,
     );
   }
   clearInterval(sampler);
@@ -200,7 +255,14 @@ try {
     const { key } = await createApiKey(sql, { tenant: 'bench', subject: 'load' });
     await sql.close();
     const clients = await serveClients(serve.line.url as string, key);
-    results.push(await measure('cluster', serve.child.pid as number, () => clients()));
+    results.push(
+      await measure(
+        'cluster',
+        serve.child.pid as number,
+        () => clients(),
+        () => cpuByRole({ serve: serve.child.pid as number, standin: standin?.child.pid }, database),
+      ),
+    );
     await stop(serve.child);
     if (standin) await stop(standin.child);
   }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import {
   createPostgresPool,
@@ -51,6 +52,23 @@ function translate(url: string, error: unknown): unknown {
 
 function quoteIdent(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
+}
+
+/**
+ * Names of statements with parameters, so each connection parses and plans a statement once and then only
+ * binds and executes it (node-postgres keeps a named statement per connection). The product's statements
+ * are a bounded set; past {@link MAX_NAMED} distinct texts the rest run unnamed (parsed every time).
+ */
+const statementNames = new Map<string, string>();
+const MAX_NAMED = 2000;
+
+function statementName(text: string): string | undefined {
+  let name = statementNames.get(text);
+  if (name === undefined && statementNames.size < MAX_NAMED) {
+    name = `soma_${createHash('sha256').update(text).digest('base64url').slice(0, 22)}`;
+    statementNames.set(text, name);
+  }
+  return name;
 }
 
 /** Connections that already ran their setup statement (search_path). */
@@ -107,7 +125,12 @@ class PgSqlClient implements SqlClient {
   }
 
   async query<Row>(text: string, params: readonly unknown[] = []): Promise<SqlResult<Row>> {
-    const result = await this.run((runner) => runner.query(text, params as unknown[]));
+    const name = params.length > 0 ? statementName(text) : undefined;
+    const result = await this.run((runner) =>
+      name
+        ? runner.query({ name, text, values: params as unknown[] })
+        : runner.query(text, params as unknown[]),
+    );
     return { rows: result.rows as Row[], rowCount: result.rowCount ?? result.rows.length };
   }
 
