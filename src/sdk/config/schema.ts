@@ -60,7 +60,12 @@ export interface SomaConfig {
     readonly drainTimeout: number;
   };
   readonly redis: { readonly url: string; readonly keyPrefix: string };
-  readonly postgres: { readonly url: string; readonly poolSize: number };
+  readonly postgres: {
+    readonly url: string;
+    readonly poolSize: number;
+    /** Named (server-side prepared) statements; off behind a pooler that shares sessions between clients. */
+    readonly preparedStatements: boolean;
+  };
   readonly vector: {
     readonly backend: 'pgvector' | 'qdrant';
     readonly dimensions: number;
@@ -310,6 +315,15 @@ export const CONFIG_KEYS: readonly KeyDefinition[] = [
     expected: 'an integer from 1 to 100',
     parse: integer(1, 100),
     default: 10,
+  },
+  {
+    key: 'postgres.preparedStatements',
+    env: 'SOMA_POSTGRES_PREPARED_STATEMENTS',
+    description:
+      'prepare each statement once per connection (turn off behind a pooler in transaction mode that does not keep prepared statements)',
+    expected: 'true or false',
+    parse: boolean,
+    default: true,
   },
   {
     key: 'vector.backend',

@@ -156,6 +156,7 @@ async function openSeparatePgvector(
     connectTimeoutMs: config.timeouts.connect,
     requestTimeoutMs: config.timeouts.request,
     maxConnections: config.postgres.poolSize,
+    namedStatements: config.postgres.preparedStatements,
   });
   closers.push(() => client.close());
   return openPgvectorMemory(client, { dimensions: config.vector.dimensions });

@@ -71,6 +71,7 @@ export async function openRecordsClient(
     connectTimeoutMs: config.timeouts.connect,
     requestTimeoutMs: config.timeouts.request,
     maxConnections: config.postgres.poolSize,
+    namedStatements: config.postgres.preparedStatements,
   });
 }
 

@@ -15,6 +15,12 @@ export interface PgSqlOptions extends PostgresConnection {
   readonly schema?: string;
   /** Pool size. */
   readonly maxConnections?: number;
+  /**
+   * Run statements with parameters as named statements, parsed and planned once per connection (default
+   * true). Turned off automatically for PGlite's socket server; turn it off behind a pooler that shares
+   * server sessions between clients (config `postgres.preparedStatements`).
+   */
+  readonly namedStatements?: boolean;
 }
 
 const CONNECTION_CODES = new Set([
@@ -88,6 +94,8 @@ class PgSqlClient implements SqlClient {
     private readonly pool: pg.Pool | undefined,
     /** Runs once on every new pooled connection before its first statement (e.g. `SET search_path`). */
     private readonly setup: string | undefined = undefined,
+    /** Whether the server keeps named statements per connection (shared with this client's transactions). */
+    private readonly server: { named?: boolean; probing?: Promise<void> } = {},
   ) {
     this.address = postgresAddress(url);
   }
@@ -125,13 +133,31 @@ class PgSqlClient implements SqlClient {
   }
 
   async query<Row>(text: string, params: readonly unknown[] = []): Promise<SqlResult<Row>> {
-    const name = params.length > 0 ? statementName(text) : undefined;
+    if (params.length > 0 && this.server.named === undefined) await this.probe();
+    const name = params.length > 0 && this.server.named ? statementName(text) : undefined;
     const result = await this.run((runner) =>
       name
         ? runner.query({ name, text, values: params as unknown[] })
         : runner.query(text, params as unknown[]),
     );
     return { rows: result.rows as Row[], rowCount: result.rowCount ?? result.rows.length };
+  }
+
+  /**
+   * Finds out once whether statements may be named: a Postgres server keeps them per connection, but
+   * PGlite's socket server runs every client in one shared session, where two clients preparing the same
+   * name would collide. A failed probe decides nothing (the statement that needed it reports the error).
+   */
+  private probe(): Promise<void> {
+    this.server.probing ??= this.runner.query('SELECT version() AS v').then(
+      (result) => {
+        this.server.named = !String(result.rows[0]?.v ?? '').includes('PGlite');
+      },
+      () => {
+        this.server.probing = undefined;
+      },
+    );
+    return this.server.probing;
   }
 
   async exec(text: string): Promise<void> {
@@ -151,7 +177,7 @@ class PgSqlClient implements SqlClient {
     } catch (error) {
       throw translate(this.url, error);
     }
-    const tx = new PgSqlClient(client, this.url, undefined);
+    const tx = new PgSqlClient(client, this.url, undefined, undefined, this.server);
     try {
       // The simple query protocol takes BEGIN and the settings in one round trip.
       await tx.exec(options?.settings ? `BEGIN; ${options.settings}` : 'BEGIN');
@@ -179,7 +205,13 @@ export async function pgSqlClient(options: PgSqlOptions): Promise<SqlClient> {
   const pool = createPostgresPool(options, options.maxConnections ?? 10);
   if (options.schema) {
     const schema = quoteIdent(options.schema);
-    const client = new PgSqlClient(pool, options.url, pool, `SET search_path TO ${schema}, public`);
+    const client = new PgSqlClient(
+      pool,
+      options.url,
+      pool,
+      `SET search_path TO ${schema}, public`,
+      serverOf(options),
+    );
     try {
       await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
     } catch (error) {
@@ -192,5 +224,9 @@ export async function pgSqlClient(options: PgSqlOptions): Promise<SqlClient> {
     }
     return client;
   }
-  return new PgSqlClient(pool, options.url, pool);
+  return new PgSqlClient(pool, options.url, pool, undefined, serverOf(options));
+}
+
+function serverOf(options: PgSqlOptions): { named?: boolean } {
+  return options.namedStatements === false ? { named: false } : {};
 }
