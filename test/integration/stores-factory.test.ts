@@ -77,22 +77,15 @@ describeWithServices(['redis', 's3', 'kafka', 'postgres'], 'openStores, cluster 
   let pgvectorUrl = '';
   let noPgvectorUrl = '';
   beforeAll(async () => {
+    const serve = async (db: PGlite) => {
+      const socketServer = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: 16 });
+      await socketServer.start();
+      return socketServer;
+    };
     withVector = await PGlite.create({ extensions: { vector } });
-    withVectorServer = new PGLiteSocketServer({
-      db: withVector,
-      host: '127.0.0.1',
-      port: 0,
-      maxConnections: 16,
-    });
-    await withVectorServer.start();
+    withVectorServer = await serve(withVector);
     withoutVector = await PGlite.create();
-    withoutVectorServer = new PGLiteSocketServer({
-      db: withoutVector,
-      host: '127.0.0.1',
-      port: 0,
-      maxConnections: 16,
-    });
-    await withoutVectorServer.start();
+    withoutVectorServer = await serve(withoutVector);
     const server = testEnv('SOMA_TEST_PGVECTOR_URL');
     if (server) database = await createTestDatabase(server, 'soma_factory');
     pgvectorUrl = database?.url ?? `postgres://postgres@${withVectorServer.getServerConn()}/postgres`;

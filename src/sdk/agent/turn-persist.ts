@@ -26,7 +26,7 @@ export interface TurnOutcome {
   readonly userMessage: ConversationMessage;
   readonly assistantMessage: ConversationMessage;
   /** The conversation as the turn loaded it (the turn writes it back with its messages added). */
-  readonly state?: ConversationState;
+  readonly state: ConversationState;
 }
 
 /**

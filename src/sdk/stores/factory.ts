@@ -82,12 +82,7 @@ export async function openStores(config: SomaConfig, options: OpenStoresOptions 
     if (config.profile === 'embedded') {
       sessions = new EmbeddedSessionStore({ sql, defaultTtlMs: config.retention.sessions });
       rateLimiter = new EmbeddedRateLimiter();
-      const pgvector = await openPgvectorMemory(sql, {
-        dimensions: config.vector.dimensions,
-        migrate: false,
-      });
-      memory = pgvector;
-      memoryWithin = (tx) => pgvector.within(tx);
+      ({ memory, memoryWithin } = await openPgvectorBesideRecords(sql, config));
       objects = createFsObjectStore(join(config.dataDir, 'objects'));
       events = new EmbeddedEventBus({ sql });
     } else {
@@ -112,12 +107,7 @@ export async function openStores(config: SomaConfig, options: OpenStoresOptions 
       } else if (config.vector.postgresUrl) {
         memory = await openSeparatePgvector(config, closers);
       } else {
-        const pgvector = await openPgvectorMemory(sql, {
-          dimensions: config.vector.dimensions,
-          migrate: false,
-        });
-        memory = pgvector;
-        memoryWithin = (tx) => pgvector.within(tx);
+        ({ memory, memoryWithin } = await openPgvectorBesideRecords(sql, config));
       }
       objects = createS3ObjectStore({ ...config.s3, ...timeouts });
       events = new KafkaEventBus({
@@ -144,6 +134,18 @@ export async function openStores(config: SomaConfig, options: OpenStoresOptions 
     await closeAll();
     throw error;
   }
+}
+
+/**
+ * pgvector memory in the records database (migrated with the records), and the same memory bound to a
+ * transaction of that database, so a turn commits memory with its audit and outbox rows.
+ */
+async function openPgvectorBesideRecords(
+  sql: SqlClient,
+  config: SomaConfig,
+): Promise<{ memory: VectorMemory; memoryWithin: (tx: SqlClient) => VectorMemory }> {
+  const memory = await openPgvectorMemory(sql, { dimensions: config.vector.dimensions, migrate: false });
+  return { memory, memoryWithin: (tx) => memory.within(tx) };
 }
 
 /** pgvector memory in its own Postgres database (`vector.postgresUrl`), migrated by the store itself. */
