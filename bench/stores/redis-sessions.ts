@@ -8,7 +8,8 @@
  * runs, so its GETs find values as the adapter's do (the keyspace hit rate of its GETs is reported).
  * Also measured, against the same peer: overwrites of live sessions (the usual write of a running
  * conversation), one call per session, and ioredis without the adapter: SET PX alone, the SET NX GET +
- * SADD + PEXPIRE pipeline a native-command write would need (no subject check: its ceiling), and MGET.
+ * SADD + PEXPIRE pipeline a native-command write would need (no subject check: its ceiling), and MGET;
+ * and the least native writes hand-encoded on a bare connection (resp-pipe.ts), without any client library.
  *
  *   npx tsx bench/stores/redis-sessions.ts [--url redis://127.0.0.1:6379] [-n 100000] [--batch 100]
  *     [--inflight 8] [--size 200]
@@ -23,6 +24,7 @@ import { renderTable } from '../../src/cli/render.js';
 import { connectRedis, redisAddress } from '../../src/sdk/engines/redis.js';
 import { RedisSessionStore } from '../../src/sdk/stores/sessions/redis-session-store.js';
 import type { SessionWrite } from '../../src/sdk/stores/sessions/session-store.js';
+import { RespPipe } from './resp-pipe.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const arg = (name: string, fallback: string) => {
@@ -236,6 +238,41 @@ try {
     }
     await pipeline.exec();
   });
+  // The same native writes hand-encoded on a bare connection (resp-pipe.ts): no client library's
+  // per-command cost, so what is left is the server's and the protocol's. Ceilings, not alternatives: no
+  // subject check, no createdAt kept. SET PX alone is the floor of any write; SET PXAT + SADD is the least a
+  // write that indexes its session sends; + PEXPIREAT of the index (unconditional, so right only when every
+  // session has the same TTL) is the least that also keeps the index's TTL, which retention requires.
+  const pipe = await RespPipe.connect(hostname, Number(port || 6379));
+  const respWrites = (start: number, commands: (w: SessionWrite, expires: string) => string[][]) => {
+    const expires = String(Date.now() + 600_000);
+    let out = '';
+    let count = 0;
+    for (const w of writesFrom(start)) {
+      for (const parts of commands(w, expires)) {
+        out += RespPipe.encode(parts);
+        count++;
+      }
+    }
+    return pipe.send(out, count);
+  };
+  const respSet = await throughput((start) =>
+    respWrites(start, (w) => [['SET', `${keyPrefix}:resp1:sess:${w.sessionId}`, value, 'PX', '600000']]),
+  );
+  const respSetSadd = await throughput((start) =>
+    respWrites(start, (w, expires) => [
+      ['SET', `${keyPrefix}:resp2:sess:${w.sessionId}`, value, 'PXAT', expires],
+      ['SADD', `${keyPrefix}:resp2:subj:${w.subject}:sess`, w.sessionId],
+    ]),
+  );
+  const respSetSaddExpire = await throughput((start) =>
+    respWrites(start, (w, expires) => [
+      ['SET', `${keyPrefix}:resp3:sess:${w.sessionId}`, value, 'PXAT', expires],
+      ['SADD', `${keyPrefix}:resp3:subj:${w.subject}:sess`, w.sessionId],
+      ['PEXPIREAT', `${keyPrefix}:resp3:subj:${w.subject}:sess`, expires],
+    ]),
+  );
+  pipe.close();
   const rawGet = await throughput(async (start) => {
     await admin.mget(idsFrom(start).map((id) => `${keyPrefix}:raw:${id}`));
   });
@@ -293,6 +330,19 @@ try {
           fmt(peer.set),
           (nativeSet / peer.set).toFixed(2),
         ],
+        ['bare RESP SET PX, no client library', fmt(respSet), fmt(peer.set), (respSet / peer.set).toFixed(2)],
+        [
+          'bare RESP SET PXAT+SADD, no client library',
+          fmt(respSetSadd),
+          fmt(peer.set),
+          (respSetSadd / peer.set).toFixed(2),
+        ],
+        [
+          'bare RESP SET PXAT+SADD+PEXPIREAT, no client library',
+          fmt(respSetSaddExpire),
+          fmt(peer.set),
+          (respSetSaddExpire / peer.set).toFixed(2),
+        ],
         ['ioredis MGET, no adapter', fmt(rawGet), fmt(peer.get), (rawGet / peer.get).toFixed(2)],
         [
           'redis-benchmark SET, one key (no -r; not the peer)',
@@ -341,6 +391,11 @@ try {
         inflight,
         adapter: { batchedSet, batchedGet, batchedOverwrite, singleSet, singleGet },
         ioredisWithoutAdapter: { set: rawSet, get: rawGet, setSaddPexpire: nativeSet },
+        bareRespWithoutClientLibrary: {
+          set: respSet,
+          setSadd: respSetSadd,
+          setSaddPexpireat: respSetSaddExpire,
+        },
         serverMicrosecondsPerOp: server,
         scriptCommandsPerSession: scriptCommands,
         loadAverage: loadavg(),
