@@ -156,6 +156,7 @@ export function toolsContract(ctx: () => RecordsContext): void {
       ['required twice', { type: 'object', required: ['q', 'q'] }],
       ['additionalProperties as text', { type: 'object', additionalProperties: 'no' }],
       ['a huge schema', { type: 'object', description: 'x'.repeat(70_000) }],
+      ['a property of an unknown type', { type: 'object', properties: { q: { type: 'strng' } } }],
     ])('rejects an input schema with %s', async (_, inputSchema) => {
       const error = await ctx()
         .records.tools.create(tool(toolName(), { inputSchema: inputSchema as never }))

@@ -1,5 +1,6 @@
-import { Ajv, type ValidateFunction } from 'ajv';
+import type { ValidateFunction } from 'ajv';
 import type { Tool } from '../../stores/records/tool-registry.js';
+import { createToolSchemaAjv } from '../../stores/records/tool-validation.js';
 
 /** Why a tool's input was refused, in words a model can act on. */
 export interface InputProblem {
@@ -11,10 +12,11 @@ const MAX_ERRORS = 5;
 
 /**
  * Checks tool inputs against the input schema registered for the tool version (JSON Schema, compiled
- * once per version and schema change). Unknown keywords in a registered schema are ignored.
+ * once per version and schema change). Unknown keywords in a registered schema are ignored; the standard
+ * formats (`date-time`, `email`, `uri`, …) are checked.
  */
 export class ToolInputValidator {
-  private readonly ajv = new Ajv({ allErrors: true, strict: false });
+  private readonly ajv = createToolSchemaAjv();
   private readonly compiled = new Map<
     string,
     { stamp: number; schema: object; validate: ValidateFunction }

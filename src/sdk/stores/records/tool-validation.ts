@@ -1,3 +1,5 @@
+import { Ajv } from 'ajv';
+import ajvFormats from 'ajv-formats';
 import { InvalidInputError } from '../../errors.js';
 
 const NAME = /^[a-z][a-z0-9]*(?:[._-][a-z0-9]+)*$/;
@@ -62,9 +64,22 @@ function schemaError(problem: string): InvalidInputError {
 }
 
 /**
+ * The JSON Schema validator for tool inputs: all errors, unknown keywords ignored, and the standard formats
+ * (`date-time`, `email`, `uri`, `uuid`, …) checked rather than ignored.
+ */
+export function createToolSchemaAjv(): Ajv {
+  const ajv = new Ajv({ allErrors: true, strict: false });
+  // A CommonJS module: its exports object is the plugin, which also carries itself as `default`.
+  ajvFormats.default(ajv);
+  return ajv;
+}
+
+let checker: Ajv | undefined;
+
+/**
  * Checks a tool input schema: a JSON object schema (`type: "object"`), `properties` an object of schemas,
  * `required` unique property names, `additionalProperties` a boolean or schema, at most
- * {@link MAX_SCHEMA_BYTES} serialised. Returns the serialised schema.
+ * {@link MAX_SCHEMA_BYTES} serialised, and compilable as JSON Schema (draft 7). Returns the serialised schema.
  */
 export function checkInputSchema(schema: unknown): string {
   if (!isPlainObject(schema)) throw schemaError('must be a JSON object');
@@ -100,5 +115,16 @@ export function checkInputSchema(schema: unknown): string {
   }
   if (Buffer.byteLength(text, 'utf8') > MAX_SCHEMA_BYTES)
     throw schemaError(`is larger than ${MAX_SCHEMA_BYTES} bytes`);
+  // Compiled here so that a schema no input could ever be checked against is refused when it is registered,
+  // not at the first call of the tool. A fresh copy, removed afterwards: nothing is cached across calls.
+  checker ??= createToolSchemaAjv();
+  const copy = JSON.parse(text) as object;
+  try {
+    checker.compile(copy);
+  } catch (error) {
+    throw schemaError(`is not valid JSON Schema: ${(error as Error).message}`);
+  } finally {
+    checker.removeSchema(copy);
+  }
   return text;
 }
