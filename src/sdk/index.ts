@@ -18,6 +18,7 @@ export * from './agent/model/index.js';
 export * from './agent/tools/tool-executor.js';
 export type { TurnEvent, TurnRequest, TurnStep, TurnToolResult } from './agent/turn-events.js';
 export * from './auth/index.js';
+export * from './canonical-json.js';
 export * from './config/index.js';
 export { type DoctorReport, type EngineReport, runDoctor } from './diagnostics/doctor.js';
 export {

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { canonicalJson } from '../../src/sdk/canonical-json.js';
 import { resolveConfig } from '../../src/sdk/config/resolve.js';
 import { ConfigError, InvalidInputError } from '../../src/sdk/errors.js';
-import { canonicalJson } from '../../src/sdk/governance/erase/canonical-json.js';
 import {
   checkErasureId,
   checkReceiptSignature,
@@ -16,6 +16,7 @@ import {
   type UnsignedReceipt,
   verifyReceipts,
 } from '../../src/sdk/governance/erase/index.js';
+import { ERASURE_JSON } from '../../src/sdk/governance/erase/receipt.js';
 import { ROOT } from '../support/cli.js';
 import { TEST_RECEIPT_KEY } from '../support/erase-fixtures.js';
 import { expectMatchesSchema } from '../support/json-schema.js';
@@ -55,10 +56,10 @@ function chain(n: number): ErasureReceipt[] {
 
 describe('canonical JSON', () => {
   it('sorts keys at every level and drops undefined members', () => {
-    expect(canonicalJson({ b: 1, a: { d: [3, { f: 1, e: 2 }], c: undefined } })).toBe(
+    expect(canonicalJson({ b: 1, a: { d: [3, { f: 1, e: 2 }], c: undefined } }, ERASURE_JSON)).toBe(
       '{"a":{"d":[3,{"e":2,"f":1}]},"b":1}',
     );
-    expect(canonicalJson({ x: 1, y: 2 })).toBe(canonicalJson({ y: 2, x: 1 }));
+    expect(canonicalJson({ x: 1, y: 2 }, ERASURE_JSON)).toBe(canonicalJson({ y: 2, x: 1 }, ERASURE_JSON));
   });
 });
 

@@ -1,6 +1,6 @@
+import { canonicalJson } from '../../canonical-json.js';
 import { InvalidInputError } from '../../errors.js';
 import type { Redactor } from '../redaction/pii-types.js';
-import { canonicalJson } from './canonical-json.js';
 import { type ChangeKind, checkChange, type LiveChange } from './live-state.js';
 
 /**

@@ -1,5 +1,4 @@
 /** Live configuration over `config.updates`: publisher, versioned state with checksums, runtime subscriber. */
-export { canonicalChecksum, canonicalJson } from './canonical-json.js';
 export { type ConfigChangeFile, readConfigChangeFile } from './change-file.js';
 export {
   type ChangeLocator,

@@ -1,7 +1,7 @@
+import { canonicalJson } from '../../canonical-json.js';
 import type { SomaConfig } from '../../config/schema.js';
 import { errorMessage, InvalidInputError } from '../../errors.js';
 import type { ConfigUpdate } from '../schemas/event-types.js';
-import { canonicalJson } from './canonical-json.js';
 import { type ConfigUpdateLogger, jsonLineLogger, type LogExtras } from './live-config-log.js';
 import type {
   ApplyOutcome,

@@ -1,4 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
+import { canonicalChecksum, canonicalJson } from '../../canonical-json.js';
 import {
   CONFIG_KEYS,
   INVALID,
@@ -7,7 +8,7 @@ import {
   keyDefinition,
 } from '../../config/schema.js';
 import { InvalidInputError } from '../../errors.js';
-import { canonicalChecksum, canonicalJson, type JsonValue } from './canonical-json.js';
+import type { JsonValue } from '../../json.js';
 
 /** A feature flag's value: on or off, optionally for a percentage of units (users, tenants…). */
 export interface FeatureFlag {

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import { canonicalJson } from '../../canonical-json.js';
 import { InvalidInputError, SomaError } from '../../errors.js';
+import type { JsonValue } from '../../json.js';
 import { checkId } from '../../stores/ids.js';
 import type { ConfigUpdate } from '../schemas/event-types.js';
-import { canonicalJson, type JsonValue } from './canonical-json.js';
 import { CHANGE_SET_METADATA, configScope } from './config-updates-topic.js';
 import type { LiveConfigSnapshot } from './live-config-types.js';
 import {

@@ -1,5 +1,5 @@
+import type { JsonValue } from '../../json.js';
 import type { ConfigUpdate } from '../schemas/event-types.js';
-import type { JsonValue } from './canonical-json.js';
 import { CHANGE_SET_METADATA } from './config-updates-topic.js';
 import type { ConfigUpdateRejection } from './live-config-types.js';
 import type { ChangeKind } from './live-state.js';

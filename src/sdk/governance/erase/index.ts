@@ -1,5 +1,4 @@
 /** `somaagent erase`: plan, execute (resumable job), verify, receipt; legal holds; re-erasure after a restore. */
-export { hashJson } from './canonical-json.js';
 export {
   countErasedSubjects,
   ERASED_SUBJECTS_PREFIX,
@@ -41,6 +40,7 @@ export {
 export {
   checkReceiptSignature,
   type ErasureReceipt,
+  hashJson,
   RECEIPT_TYPE,
   type ReceiptStore,
   receiptHash,

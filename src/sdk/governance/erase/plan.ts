@@ -1,7 +1,7 @@
 import type { Stores } from '../../stores/factory.js';
 import type { ErasureJobState } from '../../stores/records/erasure-jobs.js';
-import { hashJson } from './canonical-json.js';
 import { ErasureKeys, type ErasureSettings } from './erasure-keys.js';
+import { hashJson } from './receipt.js';
 import { STEP_NAMES } from './steps.js';
 import { checkErasureId } from './subject-id.js';
 import {

@@ -1,6 +1,18 @@
-import { canonicalJson, hashJson } from './canonical-json.js';
+import { type CanonicalJsonOptions, canonicalChecksum, canonicalJson } from '../../canonical-json.js';
 import { type ErasureKeys, RECEIPT_SIGNATURE_ALGORITHM } from './erasure-keys.js';
 import type { ErasureAction, ErasureStoreName } from './subject-stores.js';
+
+/**
+ * How plans and receipts are written for hashing and signing: as `JSON.stringify` writes them, so an
+ * `undefined` member is left out and a non-finite number (which `JSON.parse` gives for an out-of-range
+ * literal in a receipt file) is `null`.
+ */
+export const ERASURE_JSON: CanonicalJsonOptions = { undefined: 'omit', nonFinite: 'null' };
+
+/** `sha256:<hex>` of the canonical JSON of `value` (written as {@link ERASURE_JSON} says). */
+export function hashJson(value: unknown): string {
+  return `sha256:${canonicalChecksum(value, ERASURE_JSON)}`;
+}
 
 /** Value of {@link ErasureReceipt.type}. */
 export const RECEIPT_TYPE = 'somaagent.erasure-receipt';
@@ -58,7 +70,7 @@ export function signReceipt(unsigned: UnsignedReceipt, keys: ErasureKeys): Erasu
     signature: {
       algorithm: RECEIPT_SIGNATURE_ALGORITHM,
       keyId: keys.keyId,
-      value: keys.sign(canonicalJson(body)),
+      value: keys.sign(canonicalJson(body, ERASURE_JSON)),
     },
   };
 }
@@ -77,5 +89,5 @@ export function checkReceiptSignature(
   if (signature?.algorithm !== RECEIPT_SIGNATURE_ALGORITHM || typeof signature.value !== 'string')
     return 'invalid';
   if (signature.keyId !== keys.keyId) return 'other-key';
-  return keys.verify(canonicalJson(body), signature.value) ? 'valid' : 'invalid';
+  return keys.verify(canonicalJson(body, ERASURE_JSON), signature.value) ? 'valid' : 'invalid';
 }
