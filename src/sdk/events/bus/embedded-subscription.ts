@@ -13,13 +13,13 @@ import type {
   Subscription,
   TopicPartitionOffset,
 } from './event-bus.js';
-import { addOffset, checkSubscribeOptions } from './event-bus-checks.js';
+import { addOffset } from './event-bus-checks.js';
 import {
-  DeliveryFailures,
   type DeliverySettings,
   deliverPartition,
   exponentialDelay,
   reportConsumerError,
+  subscriptionDelivery,
 } from './partition-delivery.js';
 
 /** Where a subscription stands on one partition. */
@@ -58,15 +58,9 @@ export class EmbeddedSubscription implements Subscription {
     private readonly pollIntervalMs: number,
     private readonly onStop: (subscription: EmbeddedSubscription) => void,
   ) {
-    const settings = checkSubscribeOptions(options);
-    this.groupId = settings.groupId;
-    this.topics = settings.topics;
-    this.delivery = {
-      options,
-      settings,
-      failures: new DeliveryFailures(options.onError, settings.retryDelayMs, settings.maxRetryDelayMs),
-      commit: (offsets) => this.commit(offsets),
-    };
+    this.delivery = subscriptionDelivery(options, (offsets) => this.commit(offsets));
+    this.groupId = this.delivery.settings.groupId;
+    this.topics = this.delivery.settings.topics;
   }
 
   /** Checks the options, reads the group's committed offsets and starts the loop. */
@@ -222,14 +216,13 @@ export class EmbeddedSubscription implements Subscription {
     range: PartitionRange,
   ): Promise<void> {
     const { generation } = position;
-    const owned = () => position.generation === generation;
     await deliverPartition(
       this.delivery,
       { topic: position.topic, partition: position.partition, highWatermark: range.high },
       messages,
       {
-        owned,
-        running: () => !this.stopped && owned(),
+        owned: () => position.generation === generation,
+        running: () => !this.stopped,
         advance: (offset) => {
           position.offset = addOffset(offset, 1);
         },

@@ -1,12 +1,11 @@
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { withTimeout } from '../../engines/probe.js';
 import type { DeliveredMessage, SubscribeOptions, Subscription, TopicPartitionOffset } from './event-bus.js';
-import { checkSubscribeOptions } from './event-bus-checks.js';
 import {
-  DeliveryFailures,
   type DeliverySettings,
   deliverPartition,
   reportConsumerError,
+  subscriptionDelivery,
 } from './partition-delivery.js';
 
 /** Consumer settings of {@link KafkaSubscription}. */
@@ -63,15 +62,9 @@ export class KafkaSubscription implements Subscription {
     private readonly consumerSettings: KafkaConsumerSettings,
     private readonly onStop: (subscription: KafkaSubscription) => void,
   ) {
-    const settings = checkSubscribeOptions(options);
-    this.groupId = settings.groupId;
-    this.topics = settings.topics;
-    this.delivery = {
-      options,
-      settings,
-      failures: new DeliveryFailures(options.onError, settings.retryDelayMs, settings.maxRetryDelayMs),
-      commit: (offsets) => this.commit(offsets),
-    };
+    this.delivery = subscriptionDelivery(options, (offsets) => this.commit(offsets));
+    this.groupId = this.delivery.settings.groupId;
+    this.topics = this.delivery.settings.topics;
     this.consumer = kafka.consumer({
       groupId: this.groupId,
       allowAutoTopicCreation: false,
@@ -149,7 +142,7 @@ export class KafkaSubscription implements Subscription {
       messages,
       {
         owned: () => !isStale(),
-        running: () => isRunning() && !isStale(),
+        running: () => isRunning(),
         advance: async (offset) => {
           resolveOffset(offset);
           await heartbeat();

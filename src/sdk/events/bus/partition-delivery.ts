@@ -5,7 +5,7 @@ import type {
   SubscribeOptions,
   TopicPartitionOffset,
 } from './event-bus.js';
-import { addOffset, type checkSubscribeOptions } from './event-bus-checks.js';
+import { addOffset, checkSubscribeOptions } from './event-bus-checks.js';
 
 /**
  * Delivery rules shared by the subscriptions of both adapters: handlers run in offset order per partition;
@@ -67,7 +67,7 @@ export function reportConsumerError(callback: SubscribeOptions['onConsumerError'
 export interface PartitionCursor {
   /** False once the partition was repositioned (seek) or taken away: nothing may move it any more. */
   owned(): boolean;
-  /** False when delivery should pause before the next message (stopping, or no longer owned). */
+  /** False once the subscription is stopping: delivery pauses before the next message. */
   running(): boolean;
   /** Messages up to and including `offset` are handled or skipped. */
   advance(offset: string): void | Promise<void>;
@@ -81,6 +81,23 @@ export interface DeliverySettings {
   readonly settings: ReturnType<typeof checkSubscribeOptions>;
   readonly failures: DeliveryFailures;
   readonly commit: (offsets: readonly TopicPartitionOffset[]) => Promise<void>;
+}
+
+/**
+ * The delivery settings of a new subscription: its checked options (an `InvalidInputError` when they are
+ * wrong), fresh failure bookkeeping, and `commit`, how the subscription commits offsets (for `autoCommit`).
+ */
+export function subscriptionDelivery(
+  options: SubscribeOptions,
+  commit: (offsets: readonly TopicPartitionOffset[]) => Promise<void>,
+): DeliverySettings {
+  const settings = checkSubscribeOptions(options);
+  return {
+    options,
+    settings,
+    failures: new DeliveryFailures(options.onError, settings.retryDelayMs, settings.maxRetryDelayMs),
+    commit,
+  };
 }
 
 /**
@@ -99,7 +116,7 @@ export async function deliverPartition(
   let next: string | undefined;
   const size = options.eachBatch ? settings.maxBatchSize : 1;
   for (let start = 0; start < messages.length; start += size) {
-    if (!cursor.running()) break;
+    if (!cursor.running() || !cursor.owned()) break;
     const chunk = messages.slice(start, start + size);
     const last = (chunk.at(-1) as DeliveredMessage).offset;
     try {
