@@ -26,7 +26,6 @@ describe('somaagent db migrate (embedded)', () => {
       expect(first.stderr).toBe('');
       expect(first.code).toBe(0);
       const body = JSON.parse(first.stdout);
-      // Once per file: test/support/json-schema.ts compiles the schema on each call, and ajv refuses a second $id.
       expectMatchesSchema('db-migrate', body);
       expect(body).toMatchObject({ profile: 'embedded', engine: 'pglite', dryRun: false, pending: [] });
       expect(body.address).toBe(join(dataDir, 'pglite'));
@@ -49,6 +48,7 @@ describe('somaagent db migrate (embedded)', () => {
     });
     expect(result.code).toBe(0);
     const body = JSON.parse(result.stdout);
+    expectMatchesSchema('db-migrate', body);
     expect(body).toMatchObject({ dryRun: true, applied: [], current: 0 });
     expect(body.pending).toEqual(SHIPPED);
     expect(existsSync(dataDir)).toBe(false);
@@ -117,6 +117,7 @@ describeWithService('postgres', 'somaagent db migrate (cluster)', (address) => {
     const applied = await runCli(args);
     expect(applied.code).toBe(0);
     const body = JSON.parse(applied.stdout);
+    expectMatchesSchema('db-migrate', body);
     expect(body.applied).toEqual(SHIPPED);
     expect(body.address).toBe(`127.0.0.1:${new URL(address()).port || '5432'}/${database}`);
 

@@ -40,9 +40,7 @@ function brokenDir(): string {
   });
 }
 
-// test/support/json-schema.ts compiles the schema on every call and Ajv refuses a second schema with the same
-// $id, so each test file checks one body against the committed schema: the richest one (findings with
-// paths, compatibility details and nulls); the others are checked for the same top-level keys.
+// Every --json body is checked against the committed schema, and its top-level keys against their order.
 const REPORT_KEYS = [
   'ok',
   'dir',
@@ -63,6 +61,7 @@ describe('somaagent schemas validate', () => {
     expect(result.code).toBe(0);
     const body = JSON.parse(result.stdout);
     expect(Object.keys(body)).toEqual(REPORT_KEYS);
+    expectMatchesSchema('schemas-validate', body);
     expect(body.ok).toBe(true);
     expect(body.schemas.map((s: { name: string }) => s.name)).toEqual([
       'config_update',
@@ -229,6 +228,7 @@ describe('somaagent schemas validate', () => {
     expect(result.code).toBe(1);
     const body = JSON.parse(result.stdout);
     expect(Object.keys(body)).toEqual(REPORT_KEYS);
+    expectMatchesSchema('schemas-validate', body);
     expect(body.against).toBe('HEAD');
     expect(
       body.findings.map((f: { rule: string; against?: string }) => `${f.rule} ${f.against ?? ''}`.trim()),
