@@ -86,10 +86,95 @@ describe('somaagent CLI', () => {
     expectMatchesSchema('error', JSON.parse(result.stdout));
   });
 
-  it('an unknown flag exits 2', async () => {
-    const result = await runCli(['doctor', '--bogus']);
+  it('an unknown flag exits 2 with one message and a hint naming --help, the closest flag suggested', async () => {
+    const result = await runCli(['doctor', '--profil', 'cluster']);
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain('Nonexistent flag: --bogus');
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toBe(
+      'Error: unknown flag: --profil\nHint: Did you mean --profile? Run `somaagent doctor --help` for the flags.\n',
+    );
+  });
+
+  it.each([
+    ['an unknown flag', ['erase', '--bogus'], 'unknown flag: --bogus'],
+    ['a missing required flag', ['erase', '--user', 'alice'], 'missing required flag --tenant'],
+    ['missing required flags', ['keys', 'create'], 'missing required flags --subject, --tenant'],
+    [
+      'a bad option value',
+      ['serve', '--role', 'boss'],
+      '--role boss: expected one of all, gateway, worker, relay',
+    ],
+    [
+      'a bad integer',
+      ['erase', '--user', 'a', '--tenant', 'b', '--max-records', 'ten'],
+      '--max-records: expected an integer',
+    ],
+    ['a missing argument', ['keys', 'revoke'], 'missing required argument: KEYID'],
+    ['an unexpected argument', ['keys', 'list', 'acme'], 'unexpected argument: acme'],
+    ['a flag without its value', ['keys', 'create', '--tenant'], '--tenant expects a value'],
+    ['a flag needing another', ['keys', 'list', '--subject', 'alice'], '--subject needs --tenant'],
+  ])(
+    '%s: one line and a --help hint on stderr; with --json a JSON error on stdout; exit 2',
+    async (_, args, message) => {
+      const text = await runCli(args, { cwd: cwd() });
+      expect(text.code).toBe(2);
+      expect(text.stdout).toBe('');
+      const [first, hint, ...rest] = text.stderr.trimEnd().split('\n');
+      expect(first).toContain(`Error: ${message}`);
+      expect(hint).toMatch(/^Hint: .*--help/);
+      expect(rest).toEqual([]);
+
+      const json = await runCli([...args, '--json'], { cwd: cwd() });
+      expect(json.code).toBe(2);
+      expect(json.stderr).toBe('');
+      const body = JSON.parse(json.stdout);
+      expectMatchesSchema('error', body);
+      expect(body.error.code).toBe('USAGE');
+      expect(body.error.message).toContain(message);
+      expect(body.error.hint).toContain('--help');
+      expect(json.stdout).not.toContain('"parse"');
+    },
+  );
+
+  it('an unknown command exits 2 and suggests the closest one, also under --json', async () => {
+    const text = await runCli(['eras', '--user', 'alice']);
+    expect(text.code).toBe(2);
+    expect(text.stderr).toBe(
+      'Error: unknown command "eras"\nHint: Did you mean `somaagent erase`? Run `somaagent --help` for the commands.\n',
+    );
+    const nested = await runCli(['keys', 'craete']);
+    expect(nested.code).toBe(2);
+    expect(nested.stderr).toContain('Did you mean `somaagent keys create`?');
+    const json = await runCli(['kyes', 'list', '--json']);
+    expect(json.code).toBe(2);
+    const body = JSON.parse(json.stdout);
+    expectMatchesSchema('error', body);
+    expect(body.error).toMatchObject({ code: 'USAGE', message: 'unknown command "kyes list"' });
+    expect(body.error.hint).toContain('somaagent keys list');
+  });
+
+  it('a repeatable flag takes one value per occurrence: the next word stays an argument', async () => {
+    const redact = await runCli(['redact', '--disable', 'IP', 'hello', '--json']);
+    expect(redact.code).toBe(2);
+    expect(JSON.parse(redact.stdout).error.message).toBe('unexpected argument: hello');
+    const dir = cwd();
+    const publish = await runCli(
+      ['config', 'publish', '--meta', 'ticket=OPS-1', 'missing.yaml', '--dry-run'],
+      {
+        cwd: dir,
+      },
+    );
+    expect(publish.code).toBe(2);
+    expect(publish.stderr).toContain('missing.yaml');
+    const twice = await runCli(
+      ['config', 'show', '--set', 'log.level=debug', '--set', 'kafka.clientId=x', '--json'],
+      { cwd: dir },
+    );
+    expect(twice.code).toBe(0);
+    const row = (key: string) =>
+      JSON.parse(twice.stdout).settings.find((r: { key: string }) => r.key === key);
+    expect(row('log.level').value).toBe('debug');
+    expect(row('kafka.clientId').value).toBe('x');
   });
 
   it('doctor on the embedded profile finds PGlite and the data directory, exit 0', async () => {

@@ -51,6 +51,7 @@ Exit 0 when published (or planned with --dry-run), 2 on an error. Events not yet
     meta: Flags.string({
       description: 'Event metadata KEY=VALUE, e.g. ticket=OPS-112 (repeatable).',
       multiple: true,
+      multipleNonGreedy: true,
     }),
     'expect-version': Flags.integer({
       description: 'Refuse unless the scope is at this version now (optimistic locking).',
