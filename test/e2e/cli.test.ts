@@ -177,6 +177,23 @@ describe('somaagent CLI', () => {
     expect(row('kafka.clientId').value).toBe('x');
   });
 
+  it('a --data-dir that is a file, or below one, exits 2 naming the path and what to do, no stack', async () => {
+    const dir = cwd();
+    const file = join(dir, 'file');
+    writeFileSync(file, '');
+    const text = await runCli(['keys', 'list', '--data-dir', file], { cwd: dir });
+    expect(text.code).toBe(2);
+    expect(text.stderr).toContain(`Error: data directory ${file} is a file, not a directory`);
+    expect(text.stderr).toMatch(/Hint: .*--data-dir/);
+    expect(text.stderr).not.toMatch(/EEXIST|Internal error|\n\s+at /);
+    const json = await runCli(['db', 'migrate', '--data-dir', join(file, 'sub'), '--json'], { cwd: dir });
+    expect(json.code).toBe(2);
+    const body = JSON.parse(json.stdout);
+    expectMatchesSchema('error', body);
+    expect(body.error).toMatchObject({ code: 'DATA_DIR_INVALID' });
+    expect(body.error.message).toContain(`${file} is a file, not a directory`);
+  });
+
   it('doctor on the embedded profile finds PGlite and the data directory, exit 0', async () => {
     const result = await runCli(['doctor', '--json'], { cwd: cwd() });
     expect(result.code).toBe(0);
