@@ -1,8 +1,8 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../support/cli.js';
+import { ROOT, runCli } from '../support/cli.js';
 import { expectMatchesSchema } from '../support/json-schema.js';
 
 const cwd = () => mkdtempSync(join(tmpdir(), 'soma-cli-'));
@@ -24,6 +24,53 @@ describe('somaagent CLI', () => {
       expect(result.stdout).toContain('--json');
     },
   );
+
+  it('every command has realistic examples that name only real commands and their real flags', () => {
+    const manifest = JSON.parse(readFileSync(join(ROOT, 'oclif.manifest.json'), 'utf8')) as {
+      commands: Record<
+        string,
+        { examples?: Array<string | { command: string }>; flags: Record<string, { type: string }> }
+      >;
+    };
+    const ids = Object.keys(manifest.commands);
+    expect(ids.length).toBeGreaterThan(10);
+    const problems: string[] = [];
+    for (const id of ids) {
+      const examples = manifest.commands[id]?.examples ?? [];
+      if (examples.length === 0) problems.push(`${id}: no example`);
+      for (const example of examples) {
+        const text = (typeof example === 'string' ? example : example.command)
+          .replaceAll('<%= command.id %>', id.replaceAll(':', ' '))
+          .replaceAll('<%= config.bin %>', 'somaagent');
+        // Each invocation of somaagent in the example (after a pipe, &&, $( or a new line).
+        for (const call of text.split(/somaagent /).slice(1)) {
+          const words =
+            call
+              .split(/\s*(?:&&|\||\)|;|\n|<|>)/)[0]
+              ?.trim()
+              .split(/\s+/) ?? [];
+          let command = '';
+          for (const word of words) {
+            const next = command ? `${command}:${word}` : word;
+            if (ids.includes(next) || ids.some((known) => known.startsWith(`${next}:`))) command = next;
+            else break;
+          }
+          const flags = manifest.commands[command]?.flags;
+          if (!flags) {
+            problems.push(`${id}: example calls an unknown command: somaagent ${call.slice(0, 40)}`);
+            continue;
+          }
+          for (const flag of words
+            .filter((w) => w.startsWith('--'))
+            .map((w) => w.slice(2).split('=')[0] ?? '')) {
+            if (!(flag in flags))
+              problems.push(`${id}: example uses --${flag}, which ${command} does not have`);
+          }
+        }
+      }
+    }
+    expect(problems).toEqual([]);
+  });
 
   it('config show --json reports each value with its source, secrets masked', async () => {
     const dir = cwd();

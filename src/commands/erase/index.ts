@@ -40,7 +40,7 @@ Exit 0 erased and verified (or dry run), 1 residue found or a legal hold blocks 
       description:
         'Erase after reviewing, refusing if the data changed since the review, and keep the receipt',
       command:
-        '<%= config.bin %> <%= command.id %> --user alice --tenant acme --yes --expect-plan sha256:3f1c… --receipt alice-erasure.json',
+        '<%= config.bin %> <%= command.id %> --user alice --tenant acme --yes --expect-plan sha256:3f1c8e0b9a47d2c6e5f1a3b8d9c0e7f4a2b6c8d1e3f5a7b9c0d2e4f6a8b0c1d3 --receipt alice-erasure.json',
     },
     {
       description: 'Machine-readable, for a ticketing workflow',
