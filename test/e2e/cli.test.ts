@@ -72,6 +72,28 @@ describe('somaagent CLI', () => {
     expect(problems).toEqual([]);
   });
 
+  it('the README commands table lists every command with real flags, and no junk rows', () => {
+    const manifest = JSON.parse(readFileSync(join(ROOT, 'oclif.manifest.json'), 'utf8')) as {
+      commands: Record<string, { flags: Record<string, unknown> }>;
+    };
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8').split('\n');
+    const start = readme.findIndex((line) => /^\| command\s+\| what it does/.test(line));
+    expect(start).toBeGreaterThan(0);
+    const rows: string[] = [];
+    for (let i = start + 2; readme[i]?.startsWith('|'); i++) rows.push(readme[i] as string);
+    expect(rows.filter((row) => /^[|\s-]+$/.test(row))).toEqual([]);
+    const commandOf = (row: string) => /^\|\s*`somaagent ([a-z][\w -]*?)(?: [A-Z[-]|`)/.exec(row)?.[1];
+    const listed = rows.map(commandOf);
+    for (const id of Object.keys(manifest.commands)) expect(listed).toContain(id.replaceAll(':', ' '));
+    for (const row of rows) {
+      const id = commandOf(row)?.replaceAll(' ', ':') ?? '';
+      const cell = row.split(/(?<!\\)\|/)[1] ?? '';
+      for (const flag of cell.match(/--[a-z][\w-]*/g) ?? []) {
+        expect(manifest.commands[id]?.flags, `${id} ${flag}`).toHaveProperty(flag.slice(2));
+      }
+    }
+  });
+
   it('config show --json reports each value with its source, secrets masked', async () => {
     const dir = cwd();
     writeFileSync(join(dir, 'somaagent.config.yaml'), 'kafka:\n  clientId: from-file\n');
