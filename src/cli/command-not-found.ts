@@ -1,12 +1,24 @@
-import type { Hook } from '@oclif/core';
+import { type Hook, loadHelpClass } from '@oclif/core';
 import { EXIT } from './base-command.js';
 import { closest, UsageError } from './usage.js';
 
 /**
- * `somaagent eras`: says the command does not exist, suggests the closest one, exits 2. With `--json`, the
- * error object goes to stdout like every other error.
+ * `somaagent help erase` shows the help of `erase`. `somaagent eras` says the command does not exist,
+ * suggests the closest one, exits 2. With `--json`, the error object goes to stdout like every other error.
  */
 const hook: Hook<'command_not_found'> = async function commandNotFound({ id, argv, config }) {
+  // `somaagent help [COMMAND]`, as many CLIs take it: the same as `somaagent [COMMAND] --help`.
+  const asked = id.split(':').slice(1).join(':');
+  const helpable =
+    asked === '' || config.findCommand(asked) !== undefined || config.findTopic(asked) !== undefined;
+  if ((id === 'help' || id.startsWith('help:')) && helpable) {
+    const Help = await loadHelpClass(config);
+    await new Help(config, config.pjson.oclif.helpOptions).showHelp([
+      ...id.split(':').slice(1),
+      ...(argv ?? []),
+    ]);
+    return;
+  }
   const separator = config.topicSeparator === ' ' ? ' ' : ':';
   const typed = id.replaceAll(':', separator);
   const known = [...config.commandIDs, ...config.topics.map((t) => t.name)];

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -261,6 +261,35 @@ describe('somaagent CLI', () => {
     expectMatchesSchema('error', body);
     expect(body.error).toMatchObject({ code: 'DATA_DIR_INVALID' });
     expect(body.error.message).toContain(`${file} is a file, not a directory`);
+  });
+
+  it('`help COMMAND` shows the help of that command', async () => {
+    const result = await runCli(['help', 'erase', 'hold']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('somaagent erase hold --user <value>');
+    expect(result.stdout).toContain('EXAMPLES');
+  });
+
+  it('an unreadable file names the file and what is wrong with it, not a raw EISDIR/ENOENT', async () => {
+    const dir = cwd();
+    mkdirSync(join(dir, 'folder'));
+    writeFileSync(join(dir, 'bad.yaml'), 'log: [\n');
+    const configDir = await runCli(['config', 'show', '--config', 'folder'], { cwd: dir });
+    expect(configDir.code).toBe(2);
+    expect(configDir.stderr).toContain(`Config file ${join(dir, 'folder')} is a directory, not a file`);
+    const badYaml = await runCli(['config', 'show', '--config', 'bad.yaml'], { cwd: dir });
+    expect(badYaml.code).toBe(2);
+    expect(badYaml.stderr.split('\n')[0]).toMatch(/could not be parsed: .* at line 2, column 1$/);
+    expect(badYaml.stderr.split('\n')[1]).toMatch(/^Hint: /);
+    const changeDir = await runCli(['config', 'publish', 'folder', '--dry-run'], { cwd: dir });
+    expect(changeDir.code).toBe(2);
+    expect(changeDir.stderr).toContain('change file folder is a directory, not a file');
+    const receipt = await runCli(['erase', 'verify-receipt', 'missing.json', '--offline'], { cwd: dir });
+    expect(receipt.code).toBe(2);
+    expect(receipt.stderr).toContain('receipt file missing.json does not exist');
+    for (const result of [configDir, badYaml, changeDir, receipt]) {
+      expect(result.stderr).not.toMatch(/EISDIR|ENOENT|Internal error|\n\s+at /);
+    }
   });
 
   it('doctor on the embedded profile finds PGlite and the data directory, exit 0', async () => {

@@ -6,8 +6,8 @@ import { BlastRadiusError, LegalHoldError, PlanChangedError } from './errors.js'
 import { type ErasurePlan, type ErasureRequest, planErasure, planRecord } from './plan.js';
 import { type ErasureReceipt, receiptHash, signReceipt } from './receipt.js';
 import { STEP_NAMES, type StepContext, stepNamed } from './steps.js';
-import { ERASURE_ACTIONS, ERASURE_STORES, type ErasureStoreName } from './subject-stores.js';
 import { checkActor, checkPlanHash } from './subject-id.js';
+import { ERASURE_ACTIONS, ERASURE_STORES, type ErasureStoreName } from './subject-stores.js';
 import { type ErasureVerification, verifyErasure } from './verify.js';
 
 /** Progress of a run, for a progress bar: one event per step start and end, then verify and receipt. */
