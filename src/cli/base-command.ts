@@ -84,7 +84,12 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       Object.assign(overrides, this.configOverrides());
       if (flags.profile) overrides.profile = flags.profile;
       if (flags['data-dir']) overrides.dataDir = flags['data-dir'];
-      this.resolvedConfig = resolveConfig({ flags: overrides, configFile: flags.config });
+      // oclif fills --config from SOMA_CONFIG too; only a --config typed on the command line is named as such.
+      const typed = this.argv.some((arg) => arg === '--config' || arg.startsWith('--config='));
+      this.resolvedConfig = resolveConfig({
+        flags: overrides,
+        configFile: typed ? flags.config : undefined,
+      });
       for (const warning of this.resolvedConfig.warnings) this.warnOnce(warning);
     }
     return this.resolvedConfig;

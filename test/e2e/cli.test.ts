@@ -292,6 +292,15 @@ describe('somaagent CLI', () => {
     }
   });
 
+  it('a missing config file is blamed on where it came from: --config or SOMA_CONFIG', async () => {
+    const dir = cwd();
+    const fromEnv = await runCli(['config', 'show'], { cwd: dir, env: { SOMA_CONFIG: 'gone.yaml' } });
+    expect(fromEnv.code).toBe(2);
+    expect(fromEnv.stderr).toContain('(from SOMA_CONFIG) does not exist');
+    const fromFlag = await runCli(['config', 'show', '--config=gone.yaml'], { cwd: dir });
+    expect(fromFlag.stderr).toContain('(from --config) does not exist');
+  });
+
   it('doctor on the embedded profile finds PGlite and the data directory, exit 0', async () => {
     const result = await runCli(['doctor', '--json'], { cwd: cwd() });
     expect(result.code).toBe(0);

@@ -138,6 +138,8 @@ function parseWait(text: string): number {
   if (/^\s*0+(ms|s|m|h)?\s*$/.test(text)) return 0;
   const ms = parseDuration(text);
   if (ms === undefined)
-    throw new InvalidInputError(`--wait ${text}: expected a duration such as 30s or 2m, or 0`);
+    throw new InvalidInputError(`--wait ${text}: expected a duration such as 30s or 2m, or 0`, {
+      hint: 'Units: ms, s, m, h; --wait 0 leaves the events to the running relay.',
+    });
   return ms;
 }

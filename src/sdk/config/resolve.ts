@@ -105,7 +105,7 @@ export function resolveConfig(options: ResolveOptions = {}): ResolvedConfig {
   }
   if (problems.length > 0) {
     throw new ConfigError(`Invalid configuration:\n  - ${problems.join('\n  - ')}`, {
-      hint: 'Fix the values above; `somaagent config show --help` lists every key, its variable and its form.',
+      hint: 'Fix the values above; `somaagent config show --json` lists every key with its variable and description (README.md, Configuration, gives each form).',
       details: { problems },
     });
   }
