@@ -98,6 +98,10 @@ describe('somaagent erase (embedded)', () => {
       const text = await erase([...ALICE, '--yes', '--receipt', root]);
       expect(text.stdout).toBe('');
       expect(text.stderr).not.toMatch(/EISDIR|Internal error|\n\s+at /);
+      const noReason = await erase(['hold', ...ALICE, '--reason', ' ']);
+      expect(noReason.code).toBe(2);
+      expect(noReason.stderr).toContain('legal hold reason must be a non-empty string');
+      expect(noReason.stderr).toContain('Hint: ');
       const untouched = JSON.parse((await erase([...ALICE, '--dry-run', '--json'])).stdout);
       expect(untouched.plan.openJob).toBeNull();
       expect(untouched.plan.stores.find((s: { store: string }) => s.store === 'api-keys').count).toBe(
