@@ -1,6 +1,7 @@
 import { Command, Errors, Flags, type Interfaces } from '@oclif/core';
 import { type ResolvedConfig, resolveConfig } from '../sdk/config/resolve.js';
 import { InvalidInputError, isSomaError, type SomaError } from '../sdk/errors.js';
+import { usageErrorFrom } from './usage.js';
 
 export type CommandFlags<T extends typeof Command> = Interfaces.InferredFlags<
   (typeof BaseCommand)['baseFlags'] & T['flags']
@@ -34,6 +35,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       description: 'Set any configuration key, e.g. --set redis.url=redis://host:6379 (repeatable).',
       helpGroup: 'CONFIG',
       multiple: true,
+      multipleNonGreedy: true,
     }),
   };
 
@@ -43,13 +45,24 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 
   public override async init(): Promise<void> {
     await super.init();
-    const { args, flags } = await this.parse({
-      flags: this.ctor.flags,
-      baseFlags: (super.ctor as typeof BaseCommand).baseFlags,
-      enableJsonFlag: this.ctor.enableJsonFlag,
-      args: this.ctor.args,
-      strict: this.ctor.strict,
-    });
+    let parsed: Awaited<ReturnType<typeof this.parse>>;
+    try {
+      parsed = await this.parse({
+        flags: this.ctor.flags,
+        baseFlags: (super.ctor as typeof BaseCommand).baseFlags,
+        enableJsonFlag: this.ctor.enableJsonFlag,
+        args: this.ctor.args,
+        strict: this.ctor.strict,
+      });
+    } catch (error) {
+      if (isSomaError(error) || !(error instanceof Error)) throw error;
+      throw usageErrorFrom(error, {
+        bin: this.config.bin,
+        id: (this.id ?? '').replaceAll(':', ' '),
+        flagNames: Object.keys({ ...this.ctor.baseFlags, ...this.ctor.flags }),
+      });
+    }
+    const { args, flags } = parsed;
     this.flags = flags as CommandFlags<T>;
     this.args = args as CommandArgs<T>;
   }
@@ -71,7 +84,12 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       Object.assign(overrides, this.configOverrides());
       if (flags.profile) overrides.profile = flags.profile;
       if (flags['data-dir']) overrides.dataDir = flags['data-dir'];
-      this.resolvedConfig = resolveConfig({ flags: overrides, configFile: flags.config });
+      // oclif fills --config from SOMA_CONFIG too; only a --config typed on the command line is named as such.
+      const typed = this.argv.some((arg) => arg === '--config' || arg.startsWith('--config='));
+      this.resolvedConfig = resolveConfig({
+        flags: overrides,
+        configFile: typed ? flags.config : undefined,
+      });
       for (const warning of this.resolvedConfig.warnings) this.warnOnce(warning);
     }
     return this.resolvedConfig;

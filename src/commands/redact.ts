@@ -57,15 +57,18 @@ Exit 0, or 1 with --fail-on-findings when anything was found, 2 on bad input (no
     disable: Flags.string({
       description: `Built-in type not to detect (repeatable): ${PII_TYPES.filter((t) => !OPT_IN_TYPES.includes(t)).join(', ')}.`,
       multiple: true,
+      multipleNonGreedy: true,
     }),
     enable: Flags.string({
       description: `Opt-in type to detect too (repeatable): ${OPT_IN_TYPES.join(', ')}.`,
       multiple: true,
+      multipleNonGreedy: true,
     }),
     pattern: Flags.string({
       description:
         'Extra rule TYPE=REGEX (repeatable), JavaScript RegExp syntax, /source/flags accepted; replaced by [TYPE].',
       multiple: true,
+      multipleNonGreedy: true,
     }),
     'fail-on-findings': Flags.boolean({ description: 'Exit 1 when anything was found (for CI).' }),
   };

@@ -34,9 +34,18 @@ Logs go to stderr; --json prints one JSON line on stdout when ready and one when
       command: '<%= config.bin %> <%= command.id %> --port 0 --json',
     },
     {
-      description: 'Cluster: two workers and a gateway in separate processes',
+      description: 'Cluster: a worker process (start one per port: 7501, 7502, …)',
       command:
-        '<%= config.bin %> <%= command.id %> --profile cluster --role worker --set server.workerPort=7501\n<%= config.bin %> <%= command.id %> --profile cluster --role worker --set server.workerPort=7502\n<%= config.bin %> <%= command.id %> --profile cluster --role gateway --set server.workerAddresses=127.0.0.1:7501,127.0.0.1:7502',
+        '<%= config.bin %> <%= command.id %> --profile cluster --role worker --set server.workerPort=7501',
+    },
+    {
+      description: 'Cluster: a gateway that calls the workers round-robin',
+      command:
+        '<%= config.bin %> <%= command.id %> --profile cluster --role gateway --set server.workerAddresses=127.0.0.1:7501,127.0.0.1:7502',
+    },
+    {
+      description: 'Cluster: the outbox relay, in a process of its own',
+      command: '<%= config.bin %> <%= command.id %> --profile cluster --role relay',
     },
   ];
   static override flags = {

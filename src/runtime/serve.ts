@@ -22,6 +22,7 @@ import { erasureSettings } from '../sdk/governance/erase/erasure-keys.js';
 import { openStores, type Stores } from '../sdk/stores/factory.js';
 import { shareEmbeddedDatabase } from '../sdk/stores/records/open-records.js';
 import { createGateway } from './gateway/gateway.js';
+import { listenError } from './listen-error.js';
 import type { Logger } from './logger.js';
 import { MetricsRegistry } from './metrics.js';
 import { UI_DIR } from './ui-assets.js';
@@ -205,10 +206,6 @@ export async function startServer(config: SomaConfig, options: ServeOptions): Pr
       workerClient = createWorkerClient(addresses);
       const client = workerClient;
       closers.push(async () => client.close());
-      if (config.profile === 'embedded') {
-        const created = await ensureBootstrapKey(stores.records, { tenant: 'default', subject: 'local' });
-        bootstrapKey = created?.key;
-      }
       const gatewayLog = log.child({ part: 'gateway' });
       const gateway = createGateway({
         config,
@@ -242,7 +239,21 @@ export async function startServer(config: SomaConfig, options: ServeOptions): Pr
           ),
         }),
       });
-      const address = await gateway.app.listen({ host: config.server.host, port: config.server.port });
+      const address = await gateway.app
+        .listen({ host: config.server.host, port: config.server.port })
+        .catch(async (error: unknown) => {
+          await gateway.app.close().catch(() => {});
+          throw (
+            listenError(error, {
+              what: 'gateway',
+              host: config.server.host,
+              port: config.server.port,
+              portSetting: '--port, server.port',
+              hostSetting: '--host, server.host',
+              otherPort: 'pass another --port (0 picks a free one)',
+            }) ?? error
+          );
+        });
       url = `${address.replace('[::1]', 'localhost')}/`;
       closers.push(async () => {
         gateway.startDraining();
@@ -250,6 +261,11 @@ export async function startServer(config: SomaConfig, options: ServeOptions): Pr
         while (gateway.inFlight() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
         await gateway.app.close();
       });
+      // Only once the gateway listens: a start that fails must not create (and never show) the admin key.
+      if (config.profile === 'embedded') {
+        const created = await ensureBootstrapKey(stores.records, { tenant: 'default', subject: 'local' });
+        bootstrapKey = created?.key;
+      }
       log.info('gateway listening', { url });
     }
     let closing: Promise<void> | undefined;

@@ -115,3 +115,23 @@ export function errorMessage(error: unknown): string {
   if (error instanceof Error) return error.message;
   return String(error);
 }
+
+/**
+ * Why a file could not be read, in words (`does not exist`, `is a directory`, `is not readable by this
+ * user`) instead of Node's `EISDIR: illegal operation on a directory, read`.
+ */
+export function fileReadProblem(error: unknown): string {
+  switch ((error as NodeJS.ErrnoException)?.code) {
+    case 'ENOENT':
+      return 'does not exist';
+    case 'EISDIR':
+      return 'is a directory, not a file';
+    case 'ENOTDIR':
+      return 'does not exist (a part of the path is a file)';
+    case 'EACCES':
+    case 'EPERM':
+      return 'is not readable by this user';
+    default:
+      return `cannot be read: ${errorMessage(error)}`;
+  }
+}

@@ -256,6 +256,14 @@ export function apiKeysContract(ctx: () => RecordsContext, harness: SqlHarness):
         );
         await expect(apiKeys.list({ tenant: bad as string })).rejects.toBeInstanceOf(InvalidInputError);
       }
+      // A padded owner would be stored as typed and match nothing else.
+      for (const padded of [' t', 't ', '  t  ']) {
+        await expect(apiKeys.create({ tenant: padded, subject: 's' })).rejects.toThrow(/whitespace/);
+        await expect(apiKeys.create({ tenant: 't', subject: padded })).rejects.toThrow(/whitespace/);
+        await expect(apiKeys.createIfNoneUsable({ tenant: padded, subject: 's' })).rejects.toThrow(
+          /whitespace/,
+        );
+      }
       for (const label of ['', ' ', 'x'.repeat(201), 'a\nb', 7]) {
         await expect(apiKeys.create({ tenant: 't', subject: 's', label: label as string })).rejects.toThrow(
           /label/,

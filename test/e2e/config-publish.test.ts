@@ -145,7 +145,7 @@ describe('somaagent config publish (embedded)', () => {
 
     const missing = await cli(['nowhere.yaml'], untouched);
     expect(missing.code).toBe(2);
-    expect(missing.stderr).toContain('cannot read change file nowhere.yaml');
+    expect(missing.stderr).toContain('change file nowhere.yaml does not exist');
     expect(existsSync(untouched)).toBe(false);
   });
 

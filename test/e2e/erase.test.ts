@@ -77,6 +77,36 @@ describe('somaagent erase (embedded)', () => {
       const large = await erase([...ALICE, '--yes', '--max-records', '3', '--json']);
       expect(large.code).toBe(2);
       expect(JSON.parse(large.stdout).error).toMatchObject({ code: 'BLAST_RADIUS' });
+
+      // Bad flags are refused before any store is touched: no job is started, nothing is erased.
+      const bad: Array<[string[], string]> = [
+        [['--by', ''], '--by: actor id is empty'],
+        [['--by', ' ops'], '--by: " ops" has leading or trailing whitespace'],
+        [['--receipt', root], `--receipt ${root}: is a directory`],
+        [['--receipt', join(root, 'missing', 'r.json')], `directory ${join(root, 'missing')} does not exist`],
+        [['--expect-plan', 'sha256:3f1c'], '--expect-plan "sha256:3f1c": expected sha256: and 64 hex digits'],
+      ];
+      for (const [flags, message] of bad) {
+        const refused = await erase([...ALICE, '--yes', ...flags, '--json']);
+        expect(refused.code).toBe(2);
+        const body = JSON.parse(refused.stdout);
+        expectMatchesSchema('error', body);
+        expect(body.error).toMatchObject({ code: 'INVALID_INPUT' });
+        expect(body.error.message).toContain(message);
+        expect(body.error.hint).toBeTruthy();
+      }
+      const text = await erase([...ALICE, '--yes', '--receipt', root]);
+      expect(text.stdout).toBe('');
+      expect(text.stderr).not.toMatch(/EISDIR|Internal error|\n\s+at /);
+      const noReason = await erase(['hold', ...ALICE, '--reason', ' ']);
+      expect(noReason.code).toBe(2);
+      expect(noReason.stderr).toContain('legal hold reason must be a non-empty string');
+      expect(noReason.stderr).toContain('Hint: ');
+      const untouched = JSON.parse((await erase([...ALICE, '--dry-run', '--json'])).stdout);
+      expect(untouched.plan.openJob).toBeNull();
+      expect(untouched.plan.stores.find((s: { store: string }) => s.store === 'api-keys').count).toBe(
+        SEEDED.apiKeys,
+      );
     },
     LONG,
   );

@@ -185,11 +185,30 @@ describe('somaagent keys (embedded)', () => {
 
     const missing = await keys('create', '--subject', 's');
     expect(missing.code).toBe(2);
-    expect(missing.stderr).toContain('Missing required flag tenant');
+    expect(missing.stderr).toContain('Error: missing required flag --tenant');
+    expect(missing.stderr).toContain('keys create --help');
+
+    for (const [flag, value] of [
+      ['--tenant', ' acme'],
+      ['--subject', 'bob '],
+    ] as const) {
+      const args = { '--tenant': 'acme', '--subject': 'bob', [flag]: value };
+      const padded = await keys('create', ...Object.entries(args).flat(), '--json');
+      expect(padded.code).toBe(2);
+      const body = JSON.parse(padded.stdout);
+      expectMatchesSchema('error', body);
+      expect(body.error.code).toBe('INVALID_INPUT');
+      expect(body.error.message).toContain(`${JSON.stringify(value)} has leading or trailing whitespace`);
+      expect(body.error.hint).toContain(JSON.stringify(value.trim()));
+    }
+    const stored = JSON.parse((await keys('list', '--json')).stdout);
+    expect(stored.keys.filter((k: { subject: string }) => k.subject.trim() !== k.subject)).toEqual([]);
+    expect(stored.keys.filter((k: { tenant: string }) => k.tenant.trim() !== k.tenant)).toEqual([]);
 
     const label = await keys('create', '--tenant', 'acme', '--subject', 's', '--label', 'x'.repeat(300));
     expect(label.code).toBe(2);
     expect(label.stderr).toContain('label is longer than 200 bytes');
+    expect(label.stderr).toContain('Hint: Shorten the label');
   });
 
   it.each([['create'], ['list'], ['revoke']])(

@@ -1,4 +1,6 @@
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli.js';
@@ -259,4 +261,44 @@ describe('somaagent serve (embedded profile)', () => {
     const ttl = Date.parse(conversation.expiresAt) - Date.parse(conversation.createdAt);
     expect(Math.abs(ttl - 2 * 3600_000)).toBeLessThan(60_000);
   });
+});
+
+describe('somaagent serve on a busy port', () => {
+  it('exits 2 naming the port and --port, and creates no admin key', async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const port = (blocker.address() as AddressInfo).port;
+    const dataDir = mkdtempSync(join(tmpdir(), 'soma-serve-busy-'));
+    try {
+      const json = await runCli(['serve', '--port', String(port), '--data-dir', dataDir, '--json'], {
+        cwd: dataDir,
+        timeoutMs: 90_000,
+      });
+      expect(json.code).toBe(2);
+      const body = JSON.parse(json.stdout);
+      expect(body.error).toMatchObject({ code: 'ADDRESS_IN_USE' });
+      expect(body.error.message).toContain(`port ${port} on 127.0.0.1 is in use`);
+      expect(body.error.message).toContain('--port');
+      expect(body.error.hint).toContain('--port');
+      expect(json.stdout).not.toContain('bootstrapKey');
+
+      const text = await runCli(['serve', '--port', String(port), '--data-dir', dataDir], {
+        cwd: dataDir,
+        timeoutMs: 90_000,
+      });
+      expect(text.code).toBe(2);
+      expect(text.stderr).toContain(`Error: port ${port} on 127.0.0.1 is in use`);
+      expect(text.stderr).toMatch(/Hint: .*--port/);
+      expect(text.stderr).not.toMatch(/EADDRINUSE|Internal error|\n\s+at /);
+      expect(text.stdout).not.toMatch(/admin API key|soma_/);
+
+      // The failed starts created no key, so the first start that listens still shows one.
+      const keys = await runCli(['keys', 'list', '--data-dir', dataDir, '--json'], { cwd: dataDir });
+      expect(keys.code).toBe(0);
+      expect(JSON.parse(keys.stdout).keys).toEqual([]);
+    } finally {
+      blocker.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });

@@ -281,6 +281,15 @@ describe('erasure, embedded profile (PGlite, filesystem objects, embedded event 
     await expect(
       executeErasure(stores, plan, settings, { expectPlanHash: `sha256:${'0'.repeat(64)}` }),
     ).rejects.toBeInstanceOf(PlanChangedError);
+    // A bad actor or a malformed expected hash is refused before a job starts (not at the receipt).
+    for (const actor of ['', '  ', ' ops', 'ops\n']) {
+      await expect(executeErasure(stores, plan, settings, { actor })).rejects.toBeInstanceOf(
+        InvalidInputError,
+      );
+    }
+    await expect(
+      executeErasure(stores, plan, settings, { expectPlanHash: 'sha256:3f1c' }),
+    ).rejects.toBeInstanceOf(InvalidInputError);
     // Audit entries of the hold itself were added; everything else is as it was.
     const after = (await snapshotSubject(stores, tenant, 'alice')) as { audit: Array<{ action: string }> };
     const audit = after.audit.filter((e) => !e.action.startsWith('legal-hold.'));

@@ -277,6 +277,8 @@ describe('readConfigChangeFile', () => {
     expect(invalid(() => readConfigChangeFile(file('empty.yaml', ''))).message).toContain(
       'expected a mapping',
     );
-    expect(() => readConfigChangeFile(join(dir, 'missing.yaml'))).toThrow(/cannot read change file/);
+    expect(() => readConfigChangeFile(join(dir, 'missing.yaml'))).toThrow(
+      /change file .*missing.yaml does not exist/,
+    );
   });
 });

@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { DataDirError, ensureDataDirectory } from '../../src/sdk/engines/data-dir.js';
 import { DataDirLockedError, dataDirOwner, lockDataDir } from '../../src/sdk/engines/data-dir-lock.js';
 
 const dir = () => mkdtempSync(join(tmpdir(), 'soma-lock-'));
@@ -40,5 +41,44 @@ describe('data directory lock', () => {
     const lock = lockDataDir(dataDir, 'doctor');
     expect(dataDirOwner(dataDir)?.pid).toBe(process.pid);
     lock.release();
+  });
+});
+
+describe('data directory checks', () => {
+  const failure = (path: string, what?: string) => {
+    try {
+      ensureDataDirectory(path, what);
+    } catch (error) {
+      return error as DataDirError;
+    }
+    throw new Error('expected a DataDirError');
+  };
+
+  it('creates a missing directory, nested too', () => {
+    const nested = join(dir(), 'a', 'b');
+    ensureDataDirectory(nested);
+    expect(existsSync(nested)).toBe(true);
+  });
+
+  it('names the path and the file in the way, with what to do (no raw EEXIST/ENOTDIR)', () => {
+    const root = dir();
+    const file = join(root, 'file');
+    writeFileSync(file, '');
+    const itself = failure(file);
+    expect(itself).toBeInstanceOf(DataDirError);
+    expect(itself).toMatchObject({ code: 'DATA_DIR_INVALID', userError: true });
+    expect(itself.message).toBe(`data directory ${file} is a file, not a directory`);
+    expect(itself.hint).toContain('--data-dir');
+    const below = failure(join(file, 'sub', 'pglite'), 'PGlite directory');
+    expect(below.message).toBe(
+      `PGlite directory ${join(file, 'sub', 'pglite')} cannot be created: ${file} is a file, not a directory`,
+    );
+    expect(below.hint).toContain(`Move ${file} out of the way`);
+  });
+
+  it('lockDataDir reports a file in the way the same way', () => {
+    const file = join(dir(), 'file');
+    writeFileSync(file, '');
+    expect(() => lockDataDir(file, 'serve')).toThrow(DataDirError);
   });
 });

@@ -51,6 +51,7 @@ Exit 0 when published (or planned with --dry-run), 2 on an error. Events not yet
     meta: Flags.string({
       description: 'Event metadata KEY=VALUE, e.g. ticket=OPS-112 (repeatable).',
       multiple: true,
+      multipleNonGreedy: true,
     }),
     'expect-version': Flags.integer({
       description: 'Refuse unless the scope is at this version now (optimistic locking).',
@@ -137,6 +138,8 @@ function parseWait(text: string): number {
   if (/^\s*0+(ms|s|m|h)?\s*$/.test(text)) return 0;
   const ms = parseDuration(text);
   if (ms === undefined)
-    throw new InvalidInputError(`--wait ${text}: expected a duration such as 30s or 2m, or 0`);
+    throw new InvalidInputError(`--wait ${text}: expected a duration such as 30s or 2m, or 0`, {
+      hint: 'Units: ms, s, m, h; --wait 0 leaves the events to the running relay.',
+    });
   return ms;
 }

@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core';
 import { defaultActor } from '../../cli/actor.js';
 import { BaseCommand, EXIT } from '../../cli/base-command.js';
-import { placeLegalHold } from '../../sdk/governance/erase/index.js';
+import { checkActor, placeLegalHold } from '../../sdk/governance/erase/index.js';
 import { openRecords } from '../../sdk/stores/records/open-records.js';
 
 /** `--json` result of `somaagent erase hold` (schemas/json/erase-hold.schema.json). */
@@ -12,6 +12,8 @@ export interface EraseHoldResult {
   readonly placedBy: string;
   readonly placedAt: string;
 }
+
+const BY_HINT = 'Pass --by with your operator id, or leave it out to use your login name.';
 
 export default class EraseHold extends BaseCommand<typeof EraseHold> {
   static override summary = 'Place a legal hold on a user: erasure refuses them until it is released.';
@@ -39,13 +41,14 @@ Exit 0 placed, 2 error.`;
 
   async run(): Promise<EraseHoldResult> {
     const { config } = this.loadConfig();
+    const by = checkActor(this.flags.by ?? defaultActor(), '--by', BY_HINT);
     const records = await openRecords(config);
     try {
       const hold = await placeLegalHold(records, {
         tenant: this.flags.tenant,
         subject: this.flags.user,
         reason: this.flags.reason,
-        by: this.flags.by ?? defaultActor(),
+        by,
         allowPatternCharacters: this.flags['allow-pattern-characters'],
       });
       const result = {

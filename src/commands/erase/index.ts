@@ -1,15 +1,19 @@
-import { writeFileSync } from 'node:fs';
+import { accessSync, constants, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { Flags } from '@oclif/core';
 import { defaultActor } from '../../cli/actor.js';
 import { BaseCommand, EXIT } from '../../cli/base-command.js';
 import { confirmByTyping } from '../../cli/confirm.js';
 import { progressBar } from '../../cli/progress.js';
 import { renderTable } from '../../cli/render.js';
-import { InvalidInputError } from '../../sdk/errors.js';
+import { InvalidInputError, SomaError } from '../../sdk/errors.js';
 import {
+  checkActor,
   checkErasureId,
   checkPlanAllowed,
+  checkPlanHash,
   type ErasurePlan,
+  type ErasureReceipt,
   type ErasureReport,
   type ErasureResult,
   erasureReport,
@@ -36,7 +40,7 @@ Exit 0 erased and verified (or dry run), 1 residue found or a legal hold blocks 
       description:
         'Erase after reviewing, refusing if the data changed since the review, and keep the receipt',
       command:
-        '<%= config.bin %> <%= command.id %> --user alice --tenant acme --yes --expect-plan sha256:3f1c… --receipt alice-erasure.json',
+        '<%= config.bin %> <%= command.id %> --user alice --tenant acme --yes --expect-plan sha256:3f1c8e0b9a47d2c6e5f1a3b8d9c0e7f4a2b6c8d1e3f5a7b9c0d2e4f6a8b0c1d3 --receipt alice-erasure.json',
     },
     {
       description: 'Machine-readable, for a ticketing workflow',
@@ -60,9 +64,12 @@ Exit 0 erased and verified (or dry run), 1 residue found or a legal hold blocks 
       min: 0,
     }),
     'expect-plan': Flags.string({
-      description: 'Refuse unless the plan hash is this one (the hash of the reviewed dry run).',
+      description:
+        'Refuse unless the plan hash is this one (sha256:<64 hex digits>, printed by the reviewed dry run).',
     }),
-    receipt: Flags.string({ description: 'Also write the receipt (JSON) to this file.' }),
+    receipt: Flags.string({
+      description: 'Also write the receipt (JSON) to this file (checked before the erasure starts).',
+    }),
     by: Flags.string({ description: 'Who runs the erasure, for the audit log (default: your login name).' }),
     'allow-pattern-characters': Flags.boolean({
       description: 'Accept ids containing * ? [ ] { } % \\ (they are still matched exactly).',
@@ -74,12 +81,20 @@ Exit 0 erased and verified (or dry run), 1 residue found or a legal hold blocks 
     const settings = erasureSettings(config);
     const flags = this.flags;
     const maxRecords = flags['max-records'] ?? settings.maxRecords;
-    // Bad ids fail before any store is opened.
+    // Bad input fails before any store is opened, so a mistake never leaves a half-started job.
     const request = {
       tenant: checkErasureId('tenant', flags.tenant, flags['allow-pattern-characters']),
       subject: checkErasureId('user', flags.user, flags['allow-pattern-characters']),
       allowPatternCharacters: flags['allow-pattern-characters'],
     };
+    const actor = checkActor(
+      flags.by ?? defaultActor(),
+      '--by',
+      'Pass --by with your operator id, or leave it out to use your login name.',
+    );
+    const expectPlanHash =
+      flags['expect-plan'] === undefined ? undefined : checkPlanHash(flags['expect-plan'], '--expect-plan');
+    if (flags.receipt !== undefined && !flags['dry-run']) checkWritableFile(flags.receipt, '--receipt');
     const stores = await openStores(config, { purpose: 'erase' });
     try {
       const plan = await planErasure(stores, request, settings);
@@ -99,7 +114,7 @@ Exit 0 erased and verified (or dry run), 1 residue found or a legal hold blocks 
         process.exitCode = EXIT.ok;
         return erasureReport(plan, { maxRecords, dryRun });
       }
-      const options = { maxRecords, expectPlanHash: flags['expect-plan'], actor: flags.by ?? defaultActor() };
+      const options = { maxRecords, expectPlanHash, actor };
       checkPlanAllowed(plan, settings, options);
       if (!flags.yes) await this.confirm(plan);
       const bar = progressBar();
@@ -117,8 +132,7 @@ Exit 0 erased and verified (or dry run), 1 residue found or a legal hold blocks 
       } finally {
         bar.done();
       }
-      if (result.receipt && flags.receipt)
-        writeFileSync(flags.receipt, `${JSON.stringify(result.receipt, null, 2)}\n`);
+      if (result.receipt && flags.receipt) writeReceipt(flags.receipt, result.receipt);
       if (!this.jsonEnabled()) this.printResult(result, flags.receipt);
       process.exitCode = result.status === 'erased' ? EXIT.ok : EXIT.findings;
       return erasureReport(plan, { maxRecords, dryRun, result, receiptFile: flags.receipt });
@@ -195,6 +209,68 @@ Exit 0 erased and verified (or dry run), 1 residue found or a legal hold blocks 
     }
     this.log(
       `Erased and verified (job ${result.jobId}). Receipt ${result.receiptHash} (#${result.receipt?.sequence} of tenant ${result.receipt?.tenant}) is in the audit log${receiptFile ? ` and in ${receiptFile}` : ''}.`,
+    );
+  }
+}
+
+/**
+ * Refuses a file path the receipt could not be written to (a directory, a missing or unwritable parent, an
+ * unwritable file) before the erasure starts, rather than after it finished.
+ */
+function checkWritableFile(path: string, flag: string): void {
+  const absolute = resolve(path);
+  const fail = (problem: string, hint: string): never => {
+    throw new InvalidInputError(`${flag} ${path}: ${problem}`, { hint });
+  };
+  let existing: ReturnType<typeof statSync> | undefined;
+  try {
+    existing = statSync(absolute);
+  } catch {
+    existing = undefined;
+  }
+  if (existing?.isDirectory())
+    fail('is a directory', `Name a file, e.g. ${flag} ${join(path, 'receipt.json')}.`);
+  if (existing) {
+    try {
+      accessSync(absolute, constants.W_OK);
+    } catch {
+      fail('is not writable', `Name a file this user can write.`);
+    }
+    return;
+  }
+  const parent = dirname(absolute);
+  let parentStat: ReturnType<typeof statSync> | undefined;
+  try {
+    parentStat = statSync(parent);
+  } catch {
+    parentStat = undefined;
+  }
+  if (!parentStat)
+    fail(
+      `directory ${parent} does not exist`,
+      `Create it first (mkdir -p ${parent}) or name a file in an existing directory.`,
+    );
+  if (!parentStat?.isDirectory())
+    fail(`${parent} is not a directory`, 'Name a file in an existing directory.');
+  try {
+    accessSync(parent, constants.W_OK | constants.X_OK);
+  } catch {
+    fail(`directory ${parent} is not writable`, 'Name a file in a directory this user can write.');
+  }
+}
+
+/** Writes the receipt file; a failure says that the erasure itself is complete and where the receipt is. */
+function writeReceipt(path: string, receipt: ErasureReceipt): void {
+  try {
+    writeFileSync(path, `${JSON.stringify(receipt, null, 2)}\n`);
+  } catch (error) {
+    throw new SomaError(
+      'RECEIPT_NOT_WRITTEN',
+      `the erasure is complete, but ${path} could not be written: ${(error as Error).message}`,
+      {
+        hint: 'The signed receipt is stored in the audit log: nothing needs to be erased again. Check the path and its permissions for the next time.',
+        cause: error,
+      },
     );
   }
 }

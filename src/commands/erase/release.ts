@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core';
 import { defaultActor } from '../../cli/actor.js';
 import { BaseCommand, EXIT } from '../../cli/base-command.js';
-import { releaseLegalHold } from '../../sdk/governance/erase/index.js';
+import { checkActor, releaseLegalHold } from '../../sdk/governance/erase/index.js';
 import { openRecords } from '../../sdk/stores/records/open-records.js';
 
 /** `--json` result of `somaagent erase release` (schemas/json/erase-release.schema.json). */
@@ -13,6 +13,8 @@ export interface EraseReleaseResult {
   /** The released hold, or null. */
   readonly hold: { readonly reason: string; readonly placedBy: string; readonly placedAt: string } | null;
 }
+
+const BY_HINT = 'Pass --by with your operator id, or leave it out to use your login name.';
 
 export default class EraseRelease extends BaseCommand<typeof EraseRelease> {
   static override summary = "Release a user's legal hold, so the user can be erased again.";
@@ -40,12 +42,13 @@ Exit 0 (released or no hold), 2 error.`;
 
   async run(): Promise<EraseReleaseResult> {
     const { config } = this.loadConfig();
+    const by = checkActor(this.flags.by ?? defaultActor(), '--by', BY_HINT);
     const records = await openRecords(config);
     try {
       const hold = await releaseLegalHold(records, {
         tenant: this.flags.tenant,
         subject: this.flags.user,
-        by: this.flags.by ?? defaultActor(),
+        by,
         allowPatternCharacters: this.flags['allow-pattern-characters'],
       });
       const result: EraseReleaseResult = {

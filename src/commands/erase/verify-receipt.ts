@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Args, Flags } from '@oclif/core';
 import { BaseCommand, EXIT } from '../../cli/base-command.js';
 import { renderTable } from '../../cli/render.js';
-import { InvalidInputError } from '../../sdk/errors.js';
+import { fileReadProblem, InvalidInputError } from '../../sdk/errors.js';
 import {
   ErasureKeys,
   erasureSettings,
@@ -43,16 +43,16 @@ Exit 0 valid, 1 invalid (a signature, link or stored copy does not match), 2 err
 
   async run(): Promise<ReceiptVerification> {
     const { config } = this.loadConfig();
-    const keys = new ErasureKeys(erasureSettings(config).receiptKey);
     let text: string;
     try {
       text = readFileSync(this.args.file, 'utf8');
     } catch (error) {
-      throw new InvalidInputError(`cannot read ${this.args.file}: ${(error as Error).message}`, {
+      throw new InvalidInputError(`receipt file ${this.args.file} ${fileReadProblem(error)}`, {
         hint: 'Pass the path of a receipt file written by erase --receipt.',
       });
     }
     const receipts = parseReceipts(text);
+    const keys = new ErasureKeys(erasureSettings(config).receiptKey);
     const records = this.flags.offline ? undefined : await openRecords(config);
     let result: ReceiptVerification;
     try {

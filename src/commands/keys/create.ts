@@ -49,7 +49,7 @@ Exit 0 when created, 2 on bad input or an unreachable database.`;
       const ms = parseDuration(expiresIn);
       if (ms === undefined) {
         throw new InvalidInputError(`--expires-in ${expiresIn}: expected a duration such as 30d, 12h or 1y`, {
-          hint: 'Units: s, m, h, d, w, y.',
+          hint: 'A lifetime above zero; units: s, m, h, d, w, y.',
         });
       }
       expiresAt = new Date(Date.now() + ms);

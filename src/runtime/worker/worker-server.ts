@@ -1,6 +1,7 @@
 import { status as GrpcStatus, Server, ServerCredentials, type ServerWritableStream } from '@grpc/grpc-js';
 import { runTurn, type TurnDeps } from '../../sdk/agent/turn.js';
 import { UnavailableError } from '../../sdk/errors.js';
+import { listenError } from '../listen-error.js';
 import type { Logger } from '../logger.js';
 import type { TurnEvent as GrpcTurnEvent } from './generated/somaagent/worker/v1/TurnEvent.js';
 import type { TurnRequest__Output } from './generated/somaagent/worker/v1/TurnRequest.js';
@@ -130,14 +131,22 @@ export async function startWorkerServer(options: WorkerServerOptions): Promise<W
     server.bindAsync(`${options.host}:${options.port}`, ServerCredentials.createInsecure(), (error, bound) =>
       error
         ? reject(
-            new UnavailableError(
-              'worker',
-              `${options.host}:${options.port}`,
-              `cannot listen: ${error.message}`,
-              {
-                hint: 'Pick another port with --worker-port, or 0 for a free one.',
-              },
-            ),
+            listenError(error, {
+              what: 'worker',
+              host: options.host,
+              port: options.port,
+              portSetting: 'server.workerPort',
+              hostSetting: 'server.workerHost',
+              otherPort: 'pick another with --set server.workerPort=N (0 picks a free one)',
+            }) ??
+              new UnavailableError(
+                'worker',
+                `${options.host}:${options.port}`,
+                `cannot listen: ${error.message}`,
+                {
+                  hint: 'Check server.workerHost and server.workerPort (--set server.workerPort=0 picks a free port).',
+                },
+              ),
           )
         : resolve(bound),
     );

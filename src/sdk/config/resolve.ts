@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, resolve as resolvePath } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { ConfigError } from '../errors.js';
+import { ConfigError, fileReadProblem } from '../errors.js';
 import {
   CONFIG_KEYS,
   type ConfigSource,
@@ -105,7 +105,7 @@ export function resolveConfig(options: ResolveOptions = {}): ResolvedConfig {
   }
   if (problems.length > 0) {
     throw new ConfigError(`Invalid configuration:\n  - ${problems.join('\n  - ')}`, {
-      hint: 'Fix the values above; `somaagent config show --help` lists every key, its variable and its form.',
+      hint: 'Fix the values above; `somaagent config show --json` lists every key with its variable and description (README.md, Configuration, gives each form).',
       details: { problems },
     });
   }
@@ -152,12 +152,22 @@ function locateFile(explicit: string | undefined, via: string, cwd: string): str
 }
 
 function readFile(path: string, problems: string[]): Map<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`Config file ${path} ${fileReadProblem(error)}`, {
+      hint: 'Pass --config (or SOMA_CONFIG) the path of a readable somaagent.config.yaml or .json file.',
+      cause: error,
+    });
+  }
   let document: unknown;
   try {
-    const text = readFileSync(path, 'utf8');
     document = path.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
   } catch (error) {
-    throw new ConfigError(`Config file ${path} could not be parsed: ${(error as Error).message}`, {
+    // The YAML parser appends a code frame on further lines; its first line names the line and column.
+    const reason = ((error as Error).message.split('\n')[0] ?? '').replace(/:$/, '');
+    throw new ConfigError(`Config file ${path} could not be parsed: ${reason}`, {
       hint: 'Fix the syntax of the file (YAML or JSON).',
       cause: error,
     });

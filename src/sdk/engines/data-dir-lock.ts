@@ -1,7 +1,8 @@
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { SomaError } from '../errors.js';
+import { ensureDataDirectory } from './data-dir.js';
 
 /** Who holds an embedded data directory. */
 export interface LockOwner {
@@ -71,7 +72,7 @@ export function dataDirOwner(dataDir: string): LockOwner | undefined {
  * Throws {@link DataDirLockedError} naming the owner when another live process holds it.
  */
 export function lockDataDir(dataDir: string, purpose: string, endpoint?: string): DataDirLock {
-  mkdirSync(dataDir, { recursive: true });
+  ensureDataDirectory(dataDir);
   const path = join(dataDir, LOCK_FILE);
   const me: LockOwner = {
     pid: process.pid,

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { SomaConfig } from '../config/schema.js';
+import { ensureDataDirectory } from '../engines/data-dir.js';
 import { connectRedis } from '../engines/redis.js';
 import { EmbeddedEventBus } from '../events/bus/embedded-event-bus.js';
 import type { EventBus } from '../events/bus/event-bus.js';
@@ -83,6 +84,7 @@ export async function openStores(config: SomaConfig, options: OpenStoresOptions 
       sessions = new EmbeddedSessionStore({ sql, defaultTtlMs: config.retention.sessions });
       rateLimiter = new EmbeddedRateLimiter();
       ({ memory, memoryWithin } = await openPgvectorBesideRecords(sql, config));
+      ensureDataDirectory(join(config.dataDir, 'objects'), 'object store directory');
       objects = createFsObjectStore(join(config.dataDir, 'objects'));
       events = new EmbeddedEventBus({ sql });
     } else {

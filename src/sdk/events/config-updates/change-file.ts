@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { isMap, isScalar, LineCounter, type Node, parseDocument } from 'yaml';
 import { keyDefinition } from '../../config/schema.js';
-import { errorMessage, InvalidInputError, NotFoundError } from '../../errors.js';
+import { fileReadProblem, InvalidInputError, NotFoundError } from '../../errors.js';
 import type { Redactor } from '../redaction/pii-types.js';
 import { type ConfigChangeInput, checkChangeSet } from './change-set.js';
 import type { ChangeKind, LiveChange } from './live-state.js';
@@ -30,7 +30,7 @@ export function readConfigChangeFile(path: string, options: { redactor?: Redacto
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    throw new NotFoundError(`cannot read change file ${path}: ${errorMessage(error)}`, {
+    throw new NotFoundError(`change file ${path} ${fileReadProblem(error)}`, {
       hint: 'Pass the path of a YAML or JSON file of live keys and flags.',
     });
   }

@@ -6,6 +6,7 @@ import { BlastRadiusError, LegalHoldError, PlanChangedError } from './errors.js'
 import { type ErasurePlan, type ErasureRequest, planErasure, planRecord } from './plan.js';
 import { type ErasureReceipt, receiptHash, signReceipt } from './receipt.js';
 import { STEP_NAMES, type StepContext, stepNamed } from './steps.js';
+import { checkActor, checkPlanHash } from './subject-id.js';
 import { ERASURE_ACTIONS, ERASURE_STORES, type ErasureStoreName } from './subject-stores.js';
 import { type ErasureVerification, verifyErasure } from './verify.js';
 
@@ -73,6 +74,9 @@ export function checkPlanAllowed(
   settings: ErasureSettings,
   options: ExecuteOptions = {},
 ): void {
+  // Bad options fail before anything is written: a job must never start with an actor the receipt refuses.
+  if (options.actor !== undefined) checkActor(options.actor);
+  if (options.expectPlanHash !== undefined) checkPlanHash(options.expectPlanHash);
   if (plan.legalHold) {
     throw new LegalHoldError({ tenant: plan.tenant, subject: plan.who.subject, ...plan.legalHold });
   }

@@ -49,7 +49,7 @@ export {
 } from './receipt.js';
 export { type ErasureReport, erasureReport } from './report.js';
 export { STEP_NAMES } from './steps.js';
-export { checkErasureId } from './subject-id.js';
+export { checkActor, checkErasureId, checkPlanHash } from './subject-id.js';
 export {
   ERASURE_ACTIONS,
   ERASURE_STORES,

@@ -1,6 +1,7 @@
-import { mkdirSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { SomaConfig } from '../../config/schema.js';
+import { ensureDataDirectory } from '../../engines/data-dir.js';
 import { type DataDirLock, DataDirLockedError, lockDataDir } from '../../engines/data-dir-lock.js';
 import { startPgliteSocketServer } from '../../engines/pglite-socket.js';
 import { InvalidInputError } from '../../errors.js';
@@ -48,7 +49,7 @@ export async function openRecordsClient(
       });
     }
     try {
-      mkdirSync(dir, { recursive: true });
+      ensureDataDirectory(dir, 'PGlite directory');
       const client = await openPgliteSqlClient(dir);
       locks.set(client, lock);
       const close = client.close.bind(client);

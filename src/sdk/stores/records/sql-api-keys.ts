@@ -66,15 +66,37 @@ function checkKeyId(keyId: unknown): string {
   );
 }
 
+/**
+ * A key's tenant or subject: what every port accepts, and without leading or trailing whitespace. A padded
+ * id would be stored as typed and then match nothing else (` acme` is not `acme`).
+ */
+function checkOwnerId(kind: 'tenant' | 'subject', id: unknown): string {
+  const checked = checkId(kind, id);
+  if (checked !== checked.trim()) {
+    throw new InvalidInputError(`${kind} id ${JSON.stringify(checked)} has leading or trailing whitespace`, {
+      hint: `Pass the exact ${kind} id without surrounding spaces (${JSON.stringify(checked.trim())}?).`,
+    });
+  }
+  return checked;
+}
+
 function checkLabel(label: unknown): string | null {
   if (label === undefined || label === null) return null;
   if (typeof label !== 'string' || label.trim() === '') {
-    throw new InvalidInputError('API key label must be a non-empty string when given');
+    throw new InvalidInputError('API key label must be a non-empty string when given', {
+      hint: 'Describe what the key is for (e.g. "alice laptop"), or give no label.',
+    });
   }
   if (Buffer.byteLength(label, 'utf8') > MAX_LABEL_BYTES) {
-    throw new InvalidInputError(`API key label is longer than ${MAX_LABEL_BYTES} bytes`);
+    throw new InvalidInputError(`API key label is longer than ${MAX_LABEL_BYTES} bytes`, {
+      hint: `Shorten the label to at most ${MAX_LABEL_BYTES} bytes.`,
+    });
   }
-  if (CONTROL.test(label)) throw new InvalidInputError('API key label contains a control character');
+  if (CONTROL.test(label)) {
+    throw new InvalidInputError('API key label contains a control character', {
+      hint: 'Remove newlines, tabs and other control characters from the label.',
+    });
+  }
   return label;
 }
 
@@ -93,8 +115,8 @@ function checkNewKey(input: NewApiKey): unknown[] {
     }
   }
   return [
-    checkId('tenant', input.tenant),
-    checkId('subject', input.subject),
+    checkOwnerId('tenant', input.tenant),
+    checkOwnerId('subject', input.subject),
     checkLabel(input.label),
     input.admin ?? false,
     expiresAt,

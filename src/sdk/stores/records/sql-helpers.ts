@@ -33,10 +33,14 @@ export function checkUuid(kind: string, value: unknown): string {
 /** Checks free text (reasons, descriptions, errors): a string of at most `maxBytes` UTF-8 bytes. */
 export function checkText(name: string, value: unknown, maxBytes: number, allowEmpty = false): string {
   if (typeof value !== 'string' || (!allowEmpty && value.trim() === '')) {
-    throw new InvalidInputError(`${name} must be a ${allowEmpty ? '' : 'non-empty '}string`);
+    throw new InvalidInputError(`${name} must be a ${allowEmpty ? '' : 'non-empty '}string`, {
+      hint: `Give the ${name} as ${allowEmpty ? '' : 'non-empty '}text.`,
+    });
   }
   if (Buffer.byteLength(value, 'utf8') > maxBytes) {
-    throw new InvalidInputError(`${name} is longer than ${maxBytes} bytes`);
+    throw new InvalidInputError(`${name} is longer than ${maxBytes} bytes`, {
+      hint: `Shorten the ${name} to at most ${maxBytes} UTF-8 bytes.`,
+    });
   }
   return value;
 }
