@@ -26,6 +26,7 @@ import { listenError } from './listen-error.js';
 import type { Logger } from './logger.js';
 import { MetricsRegistry } from './metrics.js';
 import { UI_DIR } from './ui-assets.js';
+import { routeGrpcLogs } from './worker/grpc-protocol.js';
 import { createWorkerClient, type WorkerClient } from './worker/worker-client.js';
 import { startWorkerServer, type WorkerServer } from './worker/worker-server.js';
 
@@ -67,6 +68,7 @@ export interface RunningServer {
 export async function startServer(config: SomaConfig, options: ServeOptions): Promise<RunningServer> {
   const role = options.role ?? 'all';
   const log = options.log;
+  routeGrpcLogs(log);
   if (role !== 'all' && config.profile === 'embedded') {
     throw new ConfigError(`--role ${role} needs the cluster profile`, {
       hint: 'The embedded data directory belongs to one process: run `serve` (role all), or use --profile cluster.',

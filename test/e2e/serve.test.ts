@@ -301,4 +301,29 @@ describe('somaagent serve on a busy port', () => {
       rmSync(dataDir, { recursive: true, force: true });
     }
   }, 120_000);
+
+  it('a busy worker port exits 2 naming server.workerPort, and gRPC adds no raw line to the JSON logs', async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const port = (blocker.address() as AddressInfo).port;
+    const dataDir = mkdtempSync(join(tmpdir(), 'soma-serve-busy-worker-'));
+    try {
+      const json = await runCli(
+        ['serve', '--port', '0', '--set', `server.workerPort=${port}`, '--data-dir', dataDir, '--json'],
+        { cwd: dataDir, timeoutMs: 90_000 },
+      );
+      expect(json.code).toBe(2);
+      const body = JSON.parse(json.stdout);
+      expect(body.error).toMatchObject({ code: 'ADDRESS_IN_USE' });
+      expect(body.error.message).toContain(`port ${port} on 127.0.0.1 is in use`);
+      expect(body.error.message).toContain('server.workerPort');
+      // Under --json every log line on stderr is a JSON object: nothing printed by the gRPC library itself.
+      const lines = json.stderr.split('\n').filter((line) => line.trim() !== '');
+      for (const line of lines) expect(() => JSON.parse(line), line).not.toThrow();
+      expect(json.stderr).not.toContain('No address added');
+    } finally {
+      blocker.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });

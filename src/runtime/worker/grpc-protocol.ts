@@ -1,7 +1,8 @@
 import { fileURLToPath } from 'node:url';
-import { loadPackageDefinition } from '@grpc/grpc-js';
+import { loadPackageDefinition, setLogger } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import type { TurnEvent, TurnToolResult } from '../../sdk/agent/turn-events.js';
+import type { Logger } from '../logger.js';
 import type { ProtoGrpcType as WorkerProto } from './generated/conversation_worker.js';
 import type { ProtoGrpcType as HealthProto } from './generated/health.js';
 import type {
@@ -114,4 +115,24 @@ function parseJson(text: string): unknown {
   } catch {
     return text;
   }
+}
+
+/**
+ * Sends the gRPC library's own diagnostics to `log` (component `grpc`) instead of raw `E …` lines on stderr,
+ * so they keep the process's log format (JSON lines under `--json`). A failed bind is reported by the worker
+ * itself as a clear error, so the library's line about it is only kept at debug level.
+ */
+export function routeGrpcLogs(log: Logger): void {
+  const grpcLog = log.child({ component: 'grpc' });
+  const text = (args: unknown[]) =>
+    args.map((arg) => (typeof arg === 'string' ? arg : String(arg))).join(' ');
+  setLogger({
+    error: (...args: unknown[]) => {
+      const message = text(args);
+      if (/^No address added/.test(message)) grpcLog.debug(message);
+      else grpcLog.warn(message);
+    },
+    info: (...args: unknown[]) => grpcLog.info(text(args)),
+    debug: (...args: unknown[]) => grpcLog.debug(text(args)),
+  });
 }
