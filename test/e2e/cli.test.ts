@@ -310,14 +310,41 @@ describe('somaagent CLI', () => {
     expect(report.engines.map((e: { engine: string }) => e.engine)).toEqual(['pglite', 'filesystem']);
     expect(report.engines[0].version).toMatch(/^PGlite \(PostgreSQL \d+/);
     expect(report.engines[0].details.pgvector).toMatch(/^\d+\.\d+/);
+    expect(report.engines[0].details.database).toBe('none yet: created on the first start');
   });
 
   it('doctor on an unwritable data directory exits 2 and says what to do', async () => {
     const dir = cwd();
     writeFileSync(join(dir, 'file'), '');
-    const result = await runCli(['doctor', '--data-dir', join(dir, 'file', 'sub')], { cwd: dir });
+    const result = await runCli(['doctor', '--data-dir', join(dir, 'file', 'sub'), '--json'], { cwd: dir });
     expect(result.code).toBe(2);
-    expect(result.stdout).toContain('filesystem');
-    expect(result.stdout).toContain('UNREACHABLE');
+    const report = JSON.parse(result.stdout);
+    expectMatchesSchema('doctor', report);
+    // Neither engine can use a directory below a file: the database is not reported as reachable either.
+    expect(
+      report.engines.map((e: { engine: string; reachable: boolean }) => [e.engine, e.reachable]),
+    ).toEqual([
+      ['pglite', false],
+      ['filesystem', false],
+    ]);
+    expect(report.engines[0].error).toContain(`${join(dir, 'file')} is a file`);
+    expect(report.engines[0].hint).toContain('--data-dir');
+  });
+
+  it('doctor says when a file is in the way of the database directory alone', async () => {
+    const dir = cwd();
+    const dataDir = join(dir, 'data');
+    mkdirSync(dataDir);
+    writeFileSync(join(dataDir, 'pglite'), '');
+    const result = await runCli(['doctor', '--data-dir', dataDir, '--json'], { cwd: dir });
+    expect(result.code).toBe(2);
+    const report = JSON.parse(result.stdout);
+    expect(
+      report.engines.map((e: { engine: string; reachable: boolean }) => [e.engine, e.reachable]),
+    ).toEqual([
+      ['pglite', false],
+      ['filesystem', true],
+    ]);
+    expect(report.engines[0].address).toBe(join(dataDir, 'pglite'));
   });
 });

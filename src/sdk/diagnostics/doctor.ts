@@ -1,5 +1,5 @@
 import { access, constants, stat } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { SomaConfig } from '../config/schema.js';
 import { maskUrl } from '../config/show.js';
 import { probeKafka } from '../engines/kafka.js';
@@ -54,14 +54,14 @@ export function plannedChecks(config: SomaConfig): Check[] {
       {
         engine: 'pglite',
         role: 'records, event log, vector memory, sessions (embedded Postgres + pgvector)',
-        address: `${config.dataDir}/pglite`,
-        probe: probePglite,
+        address: join(config.dataDir, 'pglite'),
+        probe: () => probeEmbeddedDatabase(config.dataDir),
       },
       {
         engine: 'filesystem',
         role: 'objects: backups and artifacts',
-        address: `${config.dataDir}/objects`,
-        probe: () => probeDirectory(config.dataDir),
+        address: join(config.dataDir, 'objects'),
+        probe: () => probeDirectory('filesystem', join(config.dataDir, 'objects')),
       },
     ];
   }
@@ -159,21 +159,35 @@ export async function runDoctor(config: SomaConfig): Promise<DoctorReport> {
   return { profile: config.profile, engines, ok: engines.every((engine) => engine.reachable) };
 }
 
-/** The data directory, or the nearest existing parent it would be created in, is writable. */
-async function probeDirectory(dataDir: string): Promise<ProbeResult> {
+/**
+ * The embedded database: its directory can be used (as {@link probeDirectory}) and the engine starts (in
+ * memory, so a running `serve` that owns the directory is not disturbed); says whether a database is there yet.
+ */
+async function probeEmbeddedDatabase(dataDir: string): Promise<ProbeResult> {
+  const dir = join(dataDir, 'pglite');
+  await probeDirectory('pglite', dir);
+  const engine = await probePglite();
+  let database = 'none yet: created on the first start';
+  try {
+    await stat(join(dir, 'PG_VERSION'));
+    database = 'exists';
+  } catch {
+    // No database yet.
+  }
+  return { ...engine, details: { ...engine.details, database } };
+}
+
+/** `path`, or the nearest existing parent it would be created in, is a writable directory. */
+async function probeDirectory(engine: string, path: string): Promise<ProbeResult> {
+  const dataDir = path;
   let dir = dataDir;
   let exists = true;
   for (;;) {
     try {
       if (!(await stat(dir)).isDirectory()) {
-        throw new UnavailableError(
-          'filesystem',
-          dir,
-          `${dir} is a file, so ${dataDir} cannot be a directory`,
-          {
-            hint: 'Set dataDir / SOMA_DATA_DIR / --data-dir to a directory path.',
-          },
-        );
+        throw new UnavailableError(engine, dir, `${dir} is a file, so ${dataDir} cannot be a directory`, {
+          hint: 'Set dataDir / SOMA_DATA_DIR / --data-dir to a directory path.',
+        });
       }
       break;
     } catch (error) {
@@ -188,7 +202,7 @@ async function probeDirectory(dataDir: string): Promise<ProbeResult> {
   try {
     await access(dir, constants.W_OK);
   } catch (error) {
-    throw new UnavailableError('filesystem', dir, `${dir} is not writable: ${errorMessage(error)}`, {
+    throw new UnavailableError(engine, dir, `${dir} is not writable: ${errorMessage(error)}`, {
       retriable: false,
       hint: 'Set dataDir / SOMA_DATA_DIR / --data-dir to a writable directory.',
     });
@@ -197,6 +211,6 @@ async function probeDirectory(dataDir: string): Promise<ProbeResult> {
   return {
     version: `node:fs (${process.platform})`,
     latencyMs,
-    details: { dataDir: exists ? 'exists' : `will be created under ${dir}` },
+    details: { directory: exists ? 'exists' : `will be created under ${dir}` },
   };
 }
