@@ -182,6 +182,9 @@ describe('somaagent keys (embedded)', () => {
     expect(expiry.code).toBe(2);
     expect(expiry.stderr).toContain('--expires-in soon: expected a duration');
     expect(expiry.stderr).not.toMatch(/\n\s+at /);
+    const zero = await keys('create', '--tenant', 'acme', '--subject', 's', '--expires-in', '0d');
+    expect(zero.code).toBe(2);
+    expect(zero.stderr).toContain('--expires-in 0d: a key lifetime must be above zero');
 
     const missing = await keys('create', '--subject', 's');
     expect(missing.code).toBe(2);

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -80,5 +80,22 @@ describe('data directory checks', () => {
     const file = join(dir(), 'file');
     writeFileSync(file, '');
     expect(() => lockDataDir(file, 'serve')).toThrow(DataDirError);
+  });
+
+  it('lockDataDir names a directory where its lock file goes, and leaves it alone', () => {
+    const data = dir();
+    mkdirSync(join(data, 'somaagent.lock', 'inside'), { recursive: true });
+    let error: unknown;
+    try {
+      lockDataDir(data, 'serve');
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(DataDirError);
+    expect((error as Error).message).toBe(
+      `lock file ${join(data, 'somaagent.lock')} is a directory, so the data directory cannot be locked`,
+    );
+    expect((error as DataDirError).hint).toMatch(/remove it/);
+    expect(existsSync(join(data, 'somaagent.lock', 'inside'))).toBe(true);
   });
 });

@@ -3,7 +3,7 @@ import { BaseCommand, EXIT } from '../../cli/base-command.js';
 import { cliActor, withRecords } from '../../cli/with-records.js';
 import { type ApiKeyJson, apiKeyJson } from '../../sdk/auth/api-key-json.js';
 import { createApiKey } from '../../sdk/auth/api-keys.js';
-import { parseDuration } from '../../sdk/config/duration.js';
+import { looksLikeDuration, parseDuration } from '../../sdk/config/duration.js';
 import { InvalidInputError } from '../../sdk/errors.js';
 
 /** JSON result of `somaagent keys create`: the key's fields and, once, the key itself. */
@@ -48,7 +48,10 @@ Exit 0 when created, 2 on bad input or an unreachable database.`;
     if (expiresIn !== undefined) {
       const ms = parseDuration(expiresIn);
       if (ms === undefined) {
-        throw new InvalidInputError(`--expires-in ${expiresIn}: expected a duration such as 30d, 12h or 1y`, {
+        const problem = looksLikeDuration(expiresIn)
+          ? 'a key lifetime must be above zero'
+          : 'expected a duration such as 30d, 12h or 1y';
+        throw new InvalidInputError(`--expires-in ${expiresIn}: ${problem}`, {
           hint: 'A lifetime above zero; units: s, m, h, d, w, y.',
         });
       }

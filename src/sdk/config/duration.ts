@@ -10,6 +10,11 @@ const UNITS: Record<string, number> = {
 
 const DURATION = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w|y)$/;
 
+/** True when `text` is written as a duration (`0d` included) even if it is not above zero. */
+export function looksLikeDuration(text: string): boolean {
+  return DURATION.test(text.trim());
+}
+
 /**
  * Parses a duration such as `500ms`, `30s`, `15m`, `24h`, `7d`, `2w` or `1y` (365 days) into
  * milliseconds. Returns `undefined` when the text is not a duration.

@@ -1,8 +1,8 @@
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { SomaError } from '../errors.js';
-import { ensureDataDirectory } from './data-dir.js';
+import { DataDirError, ensureDataDirectory } from './data-dir.js';
 
 /** Who holds an embedded data directory. */
 export interface LockOwner {
@@ -96,6 +96,14 @@ export function lockDataDir(dataDir: string, purpose: string, endpoint?: string)
       return { path, release, setEndpoint };
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      if (statSync(path).isDirectory()) {
+        throw new DataDirError(
+          path,
+          `lock file ${path} is a directory, so the data directory cannot be locked`,
+          `Nothing of somaagent creates it: remove it (rm -r ${path}) once no other process uses it, or pass another --data-dir.`,
+          error,
+        );
+      }
       const owner = dataDirOwner(dataDir);
       if (owner) throw new DataDirLockedError(dataDir, owner);
       rmSync(path, { force: true }); // stale: its process is gone
