@@ -20,11 +20,14 @@ const hook: Hook<'command_not_found'> = async function commandNotFound({ id, arg
     return;
   }
   const separator = config.topicSeparator === ' ' ? ' ' : ':';
-  const typed = id.replaceAll(':', separator);
+  // `help <typo>`: the unknown part is what follows `help`, and the suggestion keeps the `help`.
+  const helpFor = id.startsWith('help:') ? 'help ' : '';
+  const unknown = helpFor ? asked : id;
+  const typed = unknown.replaceAll(':', separator);
   const known = [...config.commandIDs, ...config.topics.map((t) => t.name)];
-  const suggestion = closest(id, known);
+  const suggestion = closest(unknown, known);
   const hint = suggestion
-    ? `Did you mean \`${config.bin} ${suggestion.replaceAll(':', separator)}\`? Run \`${config.bin} --help\` for the commands.`
+    ? `Did you mean \`${config.bin} ${helpFor}${suggestion.replaceAll(':', separator)}\`? Run \`${config.bin} --help\` for the commands.`
     : `Run \`${config.bin} --help\` for the commands.`;
   const parts = id.split(':');
   const command = [...Array(parts.length).keys()]

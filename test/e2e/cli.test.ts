@@ -220,6 +220,11 @@ describe('somaagent CLI', () => {
     expectMatchesSchema('error', body);
     expect(body.error).toMatchObject({ code: 'USAGE', message: 'unknown command "kyes list"' });
     expect(body.error.hint).toContain('somaagent keys list');
+    const help = await runCli(['help', 'keys', 'craete']);
+    expect(help.code).toBe(2);
+    expect(help.stderr).toBe(
+      'Error: unknown command "keys craete"\nHint: Did you mean `somaagent help keys create`? Run `somaagent --help` for the commands.\n',
+    );
   });
 
   it('a repeatable flag takes one value per occurrence: the next word stays an argument', async () => {
