@@ -151,6 +151,21 @@ describe('somaagent serve (embedded profile)', () => {
     expect(history.messages[1]?.toolCalls).toHaveLength(1);
   });
 
+  it("words the README's /run example as the value and the console lines, not the raw tool output", async () => {
+    const id = await newConversation();
+    const send = async (text: string) => {
+      const response = await api(`/v1/conversations/${id}/messages`, {
+        method: 'POST',
+        headers: json,
+        body: JSON.stringify({ text }),
+      });
+      expect(response.status).toBe(200);
+      return ((await response.json()) as { reply: string }).reply;
+    };
+    expect(await send('/run [1,2,3].map(x => x * 2)')).toBe('run_javascript returned [2,4,6].');
+    expect(await send('/run console.log("hi"); 7')).toBe('run_javascript returned 7.\nConsole output:\nhi');
+  });
+
   it('contains a runaway tool with a clear tool error and keeps serving', async () => {
     const id = await newConversation();
     const response = await api(`/v1/conversations/${id}/messages`, {

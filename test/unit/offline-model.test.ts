@@ -156,6 +156,46 @@ describe('offline model: after tool results', () => {
     );
   });
 
+  it("reads a turn's tool envelope by its output: result and console lines, artifact, error", () => {
+    const envelope = (value: object) => JSON.stringify(value);
+    expect(
+      summariseToolResult(
+        'run_javascript',
+        envelope({ status: 'ok', output: { result: [2, 4, 6], console: [] } }),
+      ),
+    ).toBe('run_javascript returned [2,4,6].');
+    expect(
+      summariseToolResult(
+        'run_javascript',
+        envelope({ status: 'ok', output: { result: 7, console: ['hi', '[warn] w'] } }),
+      ),
+    ).toBe('run_javascript returned 7.\nConsole output:\nhi\n[warn] w');
+    expect(
+      summariseToolResult(
+        'run_javascript',
+        envelope({
+          status: 'ok',
+          output: { truncated: true, bytes: 20026, preview: '{"result":"xx' },
+          artifact: { key: 'tenants/t/k.json', uri: 'objectstore:tenants/t/k.json' },
+        }),
+      ),
+    ).toBe('run_javascript ran.\nArtifact: objectstore:tenants/t/k.json');
+    expect(
+      summariseToolResult(
+        'run_javascript',
+        envelope({
+          status: 'error',
+          output: { console: ['before'] },
+          error: { code: 'TOOL_SCRIPT_ERROR', message: 'Uncaught Error: boom' },
+        }),
+      ),
+    ).toBe('The tool run_javascript failed: Uncaught Error: boom');
+    // A tool's own output that happens to have a status is not an envelope.
+    expect(summariseToolResult('fetch_url', envelope({ status: 200, output: { a: 1 } }))).toBe(
+      'fetch_url returned {"a":1}.',
+    );
+  });
+
   it('summarises the documented result shapes', () => {
     expect(summariseToolResult('t', '{"error":"boom"}')).toBe('The tool t failed: boom');
     expect(summariseToolResult('t', '{"output":"done","stdout":"a\\nb\\n"}')).toBe(

@@ -19,15 +19,20 @@ const REFERENCE_KEYS = ['ref', 'uri', 'url', 'key', 'id', 'name', 'path'] as con
  *   VALUE.`; `console` (or `logs`, `stdout`) → `Console output:` and one line per entry; `artifacts` (or
  *   `artifact`) → `Artifact: REF` per artifact, REF its `ref`, `uri`, `url`, `key`, `id`, `name` or `path`
  * - none of those → `NAME returned CONTENT.`
+ *
+ * A turn's tool message is the envelope `{ status, output, artifact, error }`; when its `output` is an object,
+ * that object's fields are read in its place (so `run_javascript`'s `{ result, console }` reads as a result
+ * and console lines, not as one JSON value).
  */
 export function summariseToolResult(name: string, content: string): string {
-  let parsed: unknown;
+  let json: unknown;
   try {
-    parsed = JSON.parse(content);
+    json = JSON.parse(content);
   } catch {
     return `${name} returned ${quote(content)}.`;
   }
-  if (!isObject(parsed)) return `${name} returned ${quote(show(parsed))}.`;
+  if (!isObject(json)) return `${name} returned ${quote(show(json))}.`;
+  const parsed = unwrapEnvelope(json);
 
   const error = parsed.error;
   if (error !== undefined && error !== null && error !== false) {
@@ -44,7 +49,8 @@ export function summariseToolResult(name: string, content: string): string {
 
   if (consoleKey) {
     const entries = consoleLines(parsed[consoleKey]);
-    lines.push(entries.length === 0 ? 'Console output: none.' : 'Console output:');
+    if (entries.length > 0) lines.push('Console output:');
+    else if (!resultKey) lines.push('Console output: none.');
     for (const entry of entries) lines.push(quote(entry));
   }
   if (artifactKey) {
@@ -55,6 +61,17 @@ export function summariseToolResult(name: string, content: string): string {
   }
   if (lines.length === 0) lines.push(`${name} returned ${quote(show(parsed))}.`);
   return lines.join('\n');
+}
+
+const STATUSES = new Set(['ok', 'error', 'timeout', 'rejected']);
+
+/** `{ status, output: {…}, artifact?, error? }` (a turn's tool message) → the output's fields, plus the rest. */
+function unwrapEnvelope(parsed: Record<string, unknown>): Record<string, unknown> {
+  if (typeof parsed.status !== 'string' || !STATUSES.has(parsed.status) || !isObject(parsed.output)) {
+    return parsed;
+  }
+  const { status: _status, output, ...rest } = parsed;
+  return { ...output, ...rest };
 }
 
 function consoleLines(value: unknown): string[] {
