@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
 import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -339,6 +340,70 @@ describe('somaagent serve on a busy port', () => {
     } finally {
       blocker.close();
       rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 120_000);
+});
+
+describe('somaagent serve with a model that refuses its credentials', () => {
+  it('answers 500 with the model error and its hint (JSON and SSE), and logs each failed turn with the hint', async () => {
+    // An OpenAI-compatible endpoint that refuses every request as a bad API key.
+    const model = createHttpServer((_request, response) => {
+      response.writeHead(401, { 'Content-Type': 'application/json' });
+      response.end('{"error":{"message":"Incorrect API key provided","type":"invalid_request_error"}}');
+    });
+    await new Promise<void>((resolve) => model.listen(0, '127.0.0.1', resolve));
+    const port = (model.address() as AddressInfo).port;
+    const server = await startServe([
+      '--set',
+      'model.provider=openai',
+      '--set',
+      `model.baseUrl=http://127.0.0.1:${port}/v1`,
+      '--set',
+      'model.apiKey=sk-wrong',
+      '--set',
+      'model.name=chat-model',
+    ]);
+    try {
+      const headers = { Authorization: `Bearer ${server.key}`, 'Content-Type': 'application/json' };
+      const created = await fetch(new URL('/v1/conversations', server.url), {
+        method: 'POST',
+        headers,
+        body: '{"title":"t"}',
+      });
+      const { id } = (await created.json()) as { id: string };
+      const plain = await fetch(new URL(`/v1/conversations/${id}/messages`, server.url), {
+        method: 'POST',
+        headers,
+        body: '{"text":"hello"}',
+      });
+      expect(plain.status).toBe(500);
+      const body = (await plain.json()) as { error: { code: string; message: string; hint?: string } };
+      expect(body.error.code).toBe('CONFIG_INVALID');
+      expect(body.error.hint).toContain('model.apiKey');
+
+      const streamed = await fetch(new URL(`/v1/conversations/${id}/messages`, server.url), {
+        method: 'POST',
+        headers: { ...headers, Accept: 'text/event-stream' },
+        body: '{"text":"hello again"}',
+      });
+      const events = await readSse(streamed);
+      const failed = events.find((event) => event.event === 'error')?.data;
+      expect(failed).toMatchObject({ code: 'CONFIG_INVALID', retriable: false });
+      expect(failed?.hint).toContain('model.apiKey');
+
+      const logged = server
+        .stderr()
+        .split('\n')
+        .filter((line) => line.includes('"message":"turn failed"'))
+        .map((line) => JSON.parse(line) as Record<string, unknown>);
+      expect(logged).toHaveLength(2);
+      expect(logged[0]).toMatchObject({ level: 'warn', code: 'CONFIG_INVALID' });
+      expect(String(logged[0]?.hint)).toContain('model.apiKey');
+      // The key itself is never logged.
+      expect(server.stderr()).not.toContain('sk-wrong');
+    } finally {
+      await server.stop();
+      model.close();
     }
   }, 120_000);
 });

@@ -320,7 +320,15 @@ export function conversationRoutes(
         '404': { description: 'no such conversation' },
         '409': { description: 'a turn with this Idempotency-Key is running' },
         '422': { description: 'the Idempotency-Key was used for another message' },
-        '503': { description: 'no worker reachable, or shutting down' },
+        '500': {
+          description:
+            'the turn failed and retrying will not help (e.g. the model refused the credentials); the error carries a hint when known',
+        },
+        '503': {
+          description:
+            'no worker reachable, shutting down, or a failure worth retrying (e.g. the model is unavailable)',
+        },
+        '504': { description: 'the turn took longer than server.turnTimeout' },
       },
       handler: sendMessage,
     },
@@ -352,7 +360,9 @@ export function conversationRoutes(
 }
 
 /** The HTTP error of a turn's `error` event (a missing conversation is a 404 that says where to look). */
-function turnError(event: { code: string; message: string; retriable: boolean }): HttpError {
-  const hint = event.code === 'NOT_FOUND' ? 'List your conversations with GET /v1/conversations.' : undefined;
+function turnError(event: { code: string; message: string; retriable: boolean; hint?: string }): HttpError {
+  const hint =
+    event.hint ??
+    (event.code === 'NOT_FOUND' ? 'List your conversations with GET /v1/conversations.' : undefined);
   return new HttpError(statusOfCode(event.code, event.retriable), event.code, event.message, hint);
 }

@@ -209,7 +209,8 @@ function turnHandler(li) {
       if (data.messageId) li.dataset.messageId = data.messageId;
       turn.finished = true;
     } else if (name === 'error') {
-      turnError(li, data.code ?? 'ERROR', data.message ?? 'The turn failed.');
+      const text = data.message ?? 'The turn failed.';
+      turnError(li, data.code ?? 'ERROR', data.hint ? `${text} ${data.hint}` : text);
       turn.finished = true;
     }
     scrollToEnd();

@@ -58,7 +58,14 @@ export function toGrpcEvent(event: TurnEvent): GrpcTurnEvent {
     case 'reply':
       return { reply: { messageId: event.messageId, text: event.text } };
     case 'error':
-      return { error: { code: event.code, message: event.message, retriable: event.retriable } };
+      return {
+        error: {
+          code: event.code,
+          message: event.message,
+          retriable: event.retriable,
+          hint: event.hint ?? '',
+        },
+      };
   }
 }
 
@@ -104,6 +111,7 @@ export function fromGrpcEvent(message: TurnEvent__Output): TurnEvent | undefined
       code: message.error.code,
       message: message.error.message,
       retriable: message.error.retriable,
+      ...(message.error.hint ? { hint: message.error.hint } : {}),
     };
   }
   return undefined;

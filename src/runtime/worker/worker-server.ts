@@ -9,6 +9,8 @@ import { loadProtocol, toGrpcEvent, WORKER_SERVICE } from './grpc-protocol.js';
 
 /** What a `final_only` caller receives: everything else of a turn is skipped. */
 const FINAL_EVENTS: ReadonlySet<string> = new Set(['tool_result', 'reply', 'error']);
+// Turn failures that are the caller's doing (answered 4xx by the gateway): not logged as the server's problems.
+const USER_ERRORS: ReadonlySet<string> = new Set(['INVALID_INPUT', 'NOT_FOUND', 'IDEMPOTENCY_KEY_REUSED']);
 
 /**
  * Joins tokens that arrive together (a model that produces a burst, as the offline model does) into one
@@ -93,7 +95,18 @@ export async function startWorkerServer(options: WorkerServerOptions): Promise<W
             abort.signal,
           )) {
             if (abort.signal.aborted) break;
-            if (event.type === 'error') outcome = `error ${event.code}`;
+            if (event.type === 'error') {
+              outcome = `error ${event.code}`;
+              // A failure that is not the caller's (model, store, configuration) is logged with what to do.
+              if (!USER_ERRORS.has(event.code)) {
+                options.log.warn('turn failed', {
+                  turnId: request.turnId,
+                  code: event.code,
+                  error: event.message,
+                  ...(event.hint ? { hint: event.hint } : {}),
+                });
+              }
+            }
             if (request.finalOnly && !FINAL_EVENTS.has(event.type)) continue;
             if (event.type === 'token') {
               tokens.add(event.text);

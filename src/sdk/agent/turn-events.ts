@@ -26,7 +26,14 @@ export type TurnEvent =
   | { readonly type: 'tool_start'; readonly callId: string; readonly name: string; readonly input: unknown }
   | ({ readonly type: 'tool_result' } & TurnToolResult)
   | { readonly type: 'reply'; readonly messageId: string; readonly text: string }
-  | { readonly type: 'error'; readonly code: string; readonly message: string; readonly retriable: boolean };
+  | {
+      readonly type: 'error';
+      readonly code: string;
+      readonly message: string;
+      readonly retriable: boolean;
+      /** What to do about it, when the failure knows (e.g. which configuration key to check). */
+      readonly hint?: string;
+    };
 
 /** A turn to run: one user message in one conversation. */
 export interface TurnRequest {

@@ -214,7 +214,7 @@ export async function* runTurn(
     if (signal?.aborted) throw error;
     const code = isSomaError(error) ? error.code : 'INTERNAL';
     const retriable = isSomaError(error) ? error.retriable : false;
-    yield failure(code, errorMessage(error), retriable);
+    yield failure(code, errorMessage(error), retriable, isSomaError(error) ? error.hint : undefined);
   }
 }
 
@@ -232,6 +232,8 @@ function* replay(done: CompletedTurn, text: string): Generator<TurnEvent> {
   yield { type: 'reply', messageId: done.messageId, text: done.reply };
 }
 
-function failure(code: string, message: string, retriable: boolean): TurnEvent {
-  return { type: 'error', code, message, retriable };
+function failure(code: string, message: string, retriable: boolean, hint?: string): TurnEvent {
+  return hint
+    ? { type: 'error', code, message, retriable, hint }
+    : { type: 'error', code, message, retriable };
 }

@@ -5,10 +5,12 @@ export interface TurnError {
   'code'?: (string);
   'message'?: (string);
   'retriable'?: (boolean);
+  'hint'?: (string);
 }
 
 export interface TurnError__Output {
   'code': (string);
   'message': (string);
   'retriable': (boolean);
+  'hint': (string);
 }
