@@ -67,7 +67,7 @@ export class EmbeddedEventBus implements EventBus {
       this.retentionTimer = setInterval(() => {
         if (this.retentionRunning) return;
         this.retentionRunning = true;
-        // A failed run is retried at the next tick; check-retention reports what is left.
+        // A failed run is retried at the next tick.
         this.enforceRetention()
           .catch(() => {})
           .finally(() => {
@@ -296,7 +296,7 @@ export class EmbeddedEventBus implements EventBus {
 
   /**
    * Applies every topic's retention now (or at `now`, epoch ms); see {@link enforceRetention}. Runs on a
-   * timer too (`retentionIntervalMs`); `check-retention --fix` calls it directly.
+   * timer too (`retentionIntervalMs`).
    */
   async enforceRetention(now = Date.now(), topics?: readonly string[]): Promise<TopicRetentionResult[]> {
     checkTimestamp(now);

@@ -1,8 +1,8 @@
 import { InvalidInputError } from '../../errors.js';
 
 /**
- * Topic configs the embedded event log understands, with Kafka's names and defaults so `check-retention`
- * reads both adapters alike. `retention.bytes` is stored and reported but not enforced.
+ * Topic configs the embedded event log understands, with Kafka's names and defaults so retention checks
+ * read both adapters alike. `retention.bytes` is stored and reported but not enforced.
  */
 export const EMBEDDED_TOPIC_DEFAULTS: Readonly<Record<string, string>> = Object.freeze({
   'cleanup.policy': 'delete',

@@ -25,7 +25,7 @@ export function translateFsError(root: string, error: unknown, what: string): un
   if (FULL.has(code)) {
     return new UnavailableError('filesystem', root, `object store ${root} is full (${what}): ${code}`, {
       cause: error,
-      hint: 'Free disk space or apply retention (somaagent check-retention --fix), then retry.',
+      hint: `Free disk space on the volume of ${root} (or raise its quota), then retry.`,
     });
   }
   if (TRANSIENT.has(code)) {
