@@ -1,7 +1,8 @@
 import { access, constants, stat } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { join, parse } from 'node:path';
 import type { SomaConfig } from '../config/schema.js';
 import { maskUrl } from '../config/show.js';
+import { nearestExisting } from '../engines/data-dir.js';
 import { probeKafka } from '../engines/kafka.js';
 import { probePglite } from '../engines/pglite.js';
 import { postgresAddress, probePostgres } from '../engines/postgres.js';
@@ -179,25 +180,19 @@ async function probeEmbeddedDatabase(dataDir: string): Promise<ProbeResult> {
 
 /** `path`, or the nearest existing parent it would be created in, is a writable directory. */
 async function probeDirectory(engine: string, path: string): Promise<ProbeResult> {
-  const dataDir = path;
-  let dir = dataDir;
-  let exists = true;
-  for (;;) {
-    try {
-      if (!(await stat(dir)).isDirectory()) {
-        throw new UnavailableError(engine, dir, `${dir} is a file, so ${dataDir} cannot be a directory`, {
-          hint: 'Set dataDir / SOMA_DATA_DIR / --data-dir to a directory path.',
-        });
-      }
-      break;
-    } catch (error) {
-      if (error instanceof UnavailableError) throw error;
-      exists = false;
-      const parent = dirname(dir);
-      if (parent === dir) break;
-      dir = parent;
-    }
+  const existing = nearestExisting(path);
+  if (existing && !existing.directory) {
+    throw new UnavailableError(
+      engine,
+      existing.path,
+      `${existing.path} is a file, so ${path} cannot be a directory`,
+      {
+        hint: 'Set dataDir / SOMA_DATA_DIR / --data-dir to a directory path.',
+      },
+    );
   }
+  const dir = existing?.path ?? parse(path).root;
+  const exists = existing?.path === path;
   const start = process.hrtime.bigint();
   try {
     await access(dir, constants.W_OK);

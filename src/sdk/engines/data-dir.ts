@@ -18,7 +18,7 @@ export class DataDirError extends SomaError {
 }
 
 /** The nearest ancestor of `path` (or `path` itself) that exists, with whether it is a directory. */
-function nearestExisting(path: string): { path: string; directory: boolean } | undefined {
+export function nearestExisting(path: string): { path: string; directory: boolean } | undefined {
   for (let at = path; ; at = dirname(at)) {
     try {
       return { path: at, directory: statSync(at).isDirectory() };
