@@ -5,18 +5,13 @@ import type { ConversationEvent } from '../../src/sdk/events/schemas/event-types
 import { loadSchemaCatalog } from '../../src/sdk/events/schemas/schema-catalog.js';
 import { unsealFields } from '../../src/sdk/events/sealing/index.js';
 import { openStores } from '../../src/sdk/stores/factory.js';
-import { startServe } from '../support/serve.js';
+import { createConversation, startServe } from '../support/serve.js';
 
 describe('somaagent serve: SIGTERM', () => {
   it('finishes the running turn, flushes the outbox to the event log and exits 0', async () => {
     const server = await startServe();
     const headers = { Authorization: `Bearer ${server.key}`, 'Content-Type': 'application/json' };
-    const created = await fetch(new URL('/v1/conversations', server.url), {
-      method: 'POST',
-      headers,
-      body: '{}',
-    });
-    const { id } = (await created.json()) as { id: string };
+    const id = await createConversation(server);
     // A turn that takes about a second (a busy loop inside the sandbox), then SIGTERM while it runs.
     const turn = fetch(new URL(`/v1/conversations/${id}/messages`, server.url), {
       method: 'POST',
@@ -69,9 +64,7 @@ describe('somaagent serve: SIGTERM', () => {
   it('redacts personal data before the events are written', async () => {
     const server = await startServe();
     const headers = { Authorization: `Bearer ${server.key}`, 'Content-Type': 'application/json' };
-    const { id } = (await (
-      await fetch(new URL('/v1/conversations', server.url), { method: 'POST', headers, body: '{}' })
-    ).json()) as { id: string };
+    const id = await createConversation(server);
     await fetch(new URL(`/v1/conversations/${id}/messages`, server.url), {
       method: 'POST',
       headers,

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli.js';
-import { readSse, type ServeProcess, startServe } from '../support/serve.js';
+import { createConversation, readSse, type ServeProcess, startServe } from '../support/serve.js';
 
 // `somaagent serve` as users run it: the built CLI, embedded profile, no services, a fresh data directory.
 describe('somaagent serve (embedded profile)', () => {
@@ -279,11 +279,16 @@ describe('somaagent serve (embedded profile)', () => {
   });
 });
 
+/** A TCP port on 127.0.0.1 held by another listener, as a busy port is. */
+async function occupyPort(): Promise<{ port: number; blocker: ReturnType<typeof createServer> }> {
+  const blocker = createServer();
+  await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+  return { port: (blocker.address() as AddressInfo).port, blocker };
+}
+
 describe('somaagent serve on a busy port', () => {
   it('exits 2 naming the port and --port, and creates no admin key', async () => {
-    const blocker = createServer();
-    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
-    const port = (blocker.address() as AddressInfo).port;
+    const { port, blocker } = await occupyPort();
     const dataDir = mkdtempSync(join(tmpdir(), 'soma-serve-busy-'));
     try {
       const json = await runCli(['serve', '--port', String(port), '--data-dir', dataDir, '--json'], {
@@ -319,9 +324,7 @@ describe('somaagent serve on a busy port', () => {
   }, 120_000);
 
   it('a busy worker port exits 2 naming server.workerPort, and gRPC adds no raw line to the JSON logs', async () => {
-    const blocker = createServer();
-    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
-    const port = (blocker.address() as AddressInfo).port;
+    const { port, blocker } = await occupyPort();
     const dataDir = mkdtempSync(join(tmpdir(), 'soma-serve-busy-worker-'));
     try {
       const json = await runCli(
@@ -365,12 +368,7 @@ describe('somaagent serve with a model that refuses its credentials', () => {
     ]);
     try {
       const headers = { Authorization: `Bearer ${server.key}`, 'Content-Type': 'application/json' };
-      const created = await fetch(new URL('/v1/conversations', server.url), {
-        method: 'POST',
-        headers,
-        body: '{"title":"t"}',
-      });
-      const { id } = (await created.json()) as { id: string };
+      const id = await createConversation(server);
       const plain = await fetch(new URL(`/v1/conversations/${id}/messages`, server.url), {
         method: 'POST',
         headers,

@@ -87,3 +87,14 @@ export async function readSse(
       return { event, data: JSON.parse(data) as Record<string, unknown> };
     });
 }
+
+/** Creates a conversation on `server` with its first-start key; returns its id. */
+export async function createConversation(server: ServeProcess): Promise<string> {
+  const response = await fetch(new URL('/v1/conversations', server.url), {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${server.key}`, 'Content-Type': 'application/json' },
+    body: '{}',
+  });
+  if (response.status !== 201) throw new Error(`creating a conversation answered ${response.status}`);
+  return ((await response.json()) as { id: string }).id;
+}
