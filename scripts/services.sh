@@ -548,10 +548,11 @@ kafka_format_if_needed() {
   mkdir -p "$KAFKA_DATA"
   local cluster_id flog="$LOG_DIR/kafka-format.log"
   # 16 random bytes, base64url without padding = a Kafka Uuid
+  # A base64url id may start with "-": passed as --cluster-id=ID so the argument parser never takes it for an option.
   cluster_id=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')
   info "formatting Kafka KRaft storage in $KAFKA_DATA (cluster id $cluster_id)…"
   if ! kafka_java kafka.tools.StorageTool format --ignore-formatted \
-    --cluster-id "$cluster_id" --config "$KAFKA_CONF" >"$flog" 2>&1; then
+    --cluster-id="$cluster_id" --config "$KAFKA_CONF" >"$flog" 2>&1; then
     die_with_log kafka "$BIND_HOST:$KAFKA_PORT" "kafka.tools.StorageTool format failed" "$flog"
   fi
 }
